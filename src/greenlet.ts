@@ -1,0 +1,634 @@
+/**
+ * Greenlets: lightweight tasks whose bodies are generator functions run by the hub. A body
+ * blocks only at its `yield*`s, which is also exactly where a kill or timeout lands, so its
+ * `finally` blocks always run. Mirrors `gevent.Greenlet`.
+ */
+import {
+  NO_ERROR,
+  State,
+  YIELD_NOW,
+  callSoon,
+  currentGreenlet,
+  getHub,
+  interrupt,
+  makeReady,
+  wake,
+} from './hub.js';
+import { GreenletExit, checkDuration, describeValue } from './errors.js';
+import { Operation, call, setCarrierFactory, type Steps, type Suspend } from './operation.js';
+import { TIMED_OUT, Waiter, parkFor, runningGreenlet } from './waiter.js';
+import type { TimerEntry } from './clock.js';
+import { Timeout } from './timeout.js';
+
+/** What a greenlet can run: a generator function (the usual body), an async or a plain function. */
+export type GreenletBody<T, A extends unknown[]> =
+  | ((...args: A) => Generator<unknown, T, unknown>)
+  | ((...args: A) => PromiseLike<T>)
+  | ((...args: A) => T);
+
+/** Options of `kill` and `killAll`. */
+export interface KillOptions {
+  /** Thrown into the body; an Error instance or class. Default: a new `GreenletExit`. */
+  exception?: Error | (new () => Error);
+  /** Whether running the returned Operation waits for death. Default true. */
+  block?: boolean;
+  /** How long (ms) the Operation waits for death at most. Default: no limit. */
+  timeout?: number;
+}
+
+/** Options of `Greenlet.get` and `AsyncResult.get`. */
+export interface GetOptions {
+  /** Wait for the result (default), or throw `Timeout` at once when it is not ready. */
+  block?: boolean;
+  /** How long (ms) to wait at most before throwing `Timeout`. Default: no limit. */
+  timeout?: number;
+}
+
+/** A callback run in the hub after a greenlet dies. */
+export type LinkCallback<T> = (greenlet: Greenlet<T>) => void;
+
+const enum LinkKind {
+  Value = 1,
+  Exception = 2,
+}
+
+class FilteredLink<T> {
+  constructor(
+    readonly callback: LinkCallback<T>,
+    readonly kind: LinkKind,
+  ) {}
+}
+
+type Link<T> = LinkCallback<T> | FilteredLink<T> | JoinWaiter;
+
+class JoinWaiter extends Waiter {
+  constructor(
+    greenlet: Greenlet,
+    private readonly target: Greenlet<unknown>,
+  ) {
+    super(greenlet);
+  }
+
+  unhook(): void {
+    this.target.removeLink(this);
+  }
+
+  describe(): string {
+    return `${String(this.target)}.join()`;
+  }
+}
+
+class StartTimer implements TimerEntry {
+  deadline = 0;
+  seq = 0;
+  heapIndex = -1;
+
+  constructor(private readonly greenlet: Greenlet<unknown>) {}
+
+  fire(): void {
+    makeReady(this.greenlet);
+  }
+}
+
+// Small integers for names, reused once a greenlet is garbage-collected, as gevent does.
+const freeIdents: number[] = [];
+let nextIdent = 1;
+const identRegistry = new FinalizationRegistry<number>((ident) => {
+  freeIdents.push(ident);
+  freeIdents.sort((a, b) => b - a);
+});
+
+function isGeneratorLike(value: unknown): value is Generator<unknown, unknown, unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { next?: unknown }).next === 'function' &&
+    typeof (value as { throw?: unknown }).throw === 'function'
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** @internal */
+export function checkBody(what: string, fn: unknown): void {
+  if (typeof fn !== 'function') {
+    throw new TypeError(
+      `${what} needs a function (a generator function, an async or a plain function), got ${describeValue(fn)}`,
+    );
+  }
+  if (fn.constructor?.name === 'AsyncGeneratorFunction') {
+    throw new TypeError(
+      `${what} cannot run an async generator function (${describeValue(fn)}); ` +
+        'use a generator function (function*) and `yield*` Operations instead',
+    );
+  }
+}
+
+/** @internal Normalises `exception` options to an Error instance. */
+export function toException(what: string, exception: unknown): Error {
+  if (exception === undefined) return new GreenletExit();
+  if (exception instanceof Error) return exception;
+  if (typeof exception === 'function' && exception.prototype instanceof Error) {
+    return new (exception as new () => Error)();
+  }
+  throw new TypeError(`${what} needs an Error instance or class to throw, got ${describeValue(exception)}`);
+}
+
+/**
+ * A lightweight task run by the hub. Create one with `spawn(fn, ...args)`, or with
+ * `new Greenlet(fn, ...args)` then `start()`. A Greenlet is not thenable (so it travels through
+ * promises unchanged): wait for it with `join()` or `get()`.
+ * @example
+ * const g = spawn(function* (n: number) {
+ *   yield* sleep(10);
+ *   return n * 2;
+ * }, 21);
+ * console.log(yield* g.get()); // 42
+ */
+export class Greenlet<T = unknown> {
+  /** @internal */ state: State = State.New;
+  /** @internal */ gen: Generator<unknown, unknown, unknown> | null = null;
+  /** @internal What this greenlet is parked on; null when running or ready. */
+  parkedOn: Waiter | null = null;
+  /** @internal */ resumeValue: unknown = undefined;
+  /** @internal */ resumeError: unknown = NO_ERROR;
+  /** @internal The resume value must not be lost to a kill (see `handOff`). */
+  resumeCarries = false;
+  /** @internal Kills and timeouts waiting for this greenlet's next `yield*`. */
+  pendingThrows: unknown[] | null = null;
+  /** @internal */ liveNext: Greenlet<unknown> | null = null;
+  /** @internal */ livePrev: Greenlet<unknown> | null = null;
+  /** @internal Errors go to whoever awaits (a carrier) or to a parent (raw): not reported. */
+  reportsErrors = true;
+  /** @internal Runs an awaited Operation for plain async code. */
+  isCarrier = false;
+
+  private fn: ((...args: unknown[]) => unknown) | null;
+  /** @internal */ args: unknown[] | null;
+  private result: unknown = undefined;
+  private failed = false;
+  private links: Link<T>[] | null = null;
+  private startTimer: StartTimer | null = null;
+  private customName: string | null = null;
+  private ident = 0;
+
+  constructor(fn: GreenletBody<T, never[]> | GreenletBody<T, unknown[]>, ...args: unknown[]) {
+    checkBody('Greenlet', fn);
+    this.fn = fn as (...args: unknown[]) => unknown;
+    this.args = args;
+  }
+
+  /**
+   * Creates and starts a greenlet: the same as `spawn(fn, ...args)`.
+   * @example
+   * const g = Greenlet.spawn(function* () { return 1; });
+   */
+  static spawn<R, A extends unknown[]>(fn: GreenletBody<R, A>, ...args: A): Greenlet<R> {
+    const g = new Greenlet<R>(fn as GreenletBody<R, unknown[]>, ...args);
+    g.start();
+    return g;
+  }
+
+  /** Schedules the greenlet to run; it starts once the running code next blocks. */
+  start(): void {
+    if (this.state !== State.New) return;
+    this.state = State.Scheduled;
+    makeReady(this as Greenlet<unknown>);
+  }
+
+  /** Schedules the greenlet to start in `ms` milliseconds. */
+  startLater(ms: number): void {
+    checkDuration('startLater() delay', ms);
+    if (this.state !== State.New) return;
+    this.state = State.Scheduled;
+    this.startTimer = new StartTimer(this as Greenlet<unknown>);
+    getHub().clock.add(this.startTimer, ms);
+  }
+
+  /** True once the greenlet has finished, however it finished. */
+  get dead(): boolean {
+    return this.state === State.Dead;
+  }
+
+  /** True when started (or scheduled to start) and not yet dead. */
+  get started(): boolean {
+    return this.state === State.Scheduled || this.state === State.Active;
+  }
+
+  /** True when dead (its value or exception is available). */
+  ready(): boolean {
+    return this.state === State.Dead;
+  }
+
+  /** True when dead without an error; a greenlet ended by `GreenletExit` counts as successful. */
+  successful(): boolean {
+    return this.state === State.Dead && !this.failed;
+  }
+
+  /** The return value once successful (the `GreenletExit` instance after a kill), else undefined. */
+  get value(): T | undefined {
+    return this.failed ? undefined : (this.result as T | undefined);
+  }
+
+  /** The error that ended the body, or undefined. */
+  get exception(): unknown {
+    return this.failed ? this.result : undefined;
+  }
+
+  /** A small integer unique among living greenlets; it is reused after garbage collection. */
+  get minimalIdent(): number {
+    if (this.ident === 0) {
+      this.ident = freeIdents.pop() ?? nextIdent++;
+      identRegistry.register(this, this.ident);
+    }
+    return this.ident;
+  }
+
+  /** `Greenlet-<minimalIdent>` unless set. */
+  get name(): string {
+    return this.customName ?? `Greenlet-${this.minimalIdent}`;
+  }
+
+  set name(name: string) {
+    this.customName = String(name);
+  }
+
+  toString(): string {
+    return `<Greenlet "${this.name}">`;
+  }
+
+  /**
+   * Waits until the greenlet is dead, or `timeout` ms pass. Never throws the body's error.
+   * @example
+   * yield* g.join(1000);
+   * if (!g.dead) console.log('still running');
+   */
+  join(timeout?: number): Operation<void> {
+    checkDuration('join() timeout', timeout);
+    return new JoinOperation(this as Greenlet<unknown>, timeout);
+  }
+
+  /**
+   * The body's return value, or throws the body's error. Throws `Timeout` when not ready and
+   * `block` is false or `timeout` ms pass.
+   * @example
+   * const value = yield* g.get({ timeout: 500 });
+   */
+  get(options: GetOptions = {}): Operation<T> {
+    const timeout = checkDuration('get() timeout', options.timeout);
+    return new GetOperation<T>(this, options.block !== false, timeout);
+  }
+
+  /**
+   * Kills the greenlet, at once: `exception` (default `GreenletExit`) is thrown into the body at
+   * its current `yield*`, so its `finally` blocks run; a greenlet not yet started never runs.
+   * Running the returned Operation waits for death (up to `timeout`; it never throws on
+   * timeout). Killing a dead greenlet does nothing.
+   * @example
+   * g.kill();                  // fire and forget
+   * yield* g.kill({ timeout: 100 }); // and wait for it to finish its cleanup
+   */
+  kill(options: KillOptions = {}): Operation<void> {
+    const exception = toException('kill()', options.exception);
+    const timeout = checkDuration('kill() timeout', options.timeout);
+    this.throwIn(exception);
+    if (options.block === false) return DONE;
+    return new JoinOperation(this as Greenlet<unknown>, timeout);
+  }
+
+  /** @internal Kill without the Operation: dies at once if never started. */
+  throwIn(exception: unknown): void {
+    if (this.state === State.New || this.state === State.Scheduled) {
+      if (this.startTimer !== null) getHub().clock.remove(this.startTimer);
+      this.die(undefined, exception);
+    } else if (this.state === State.Active) {
+      interrupt(this as Greenlet<unknown>, exception);
+    }
+  }
+
+  /** Runs `cb(greenlet)` in the hub after death, in link order (soon, if already dead). */
+  link(cb: LinkCallback<T>): void {
+    this.addLink(checkCallback('link()', cb));
+  }
+
+  /** Like `link`, only when the greenlet ends successfully. */
+  linkValue(cb: LinkCallback<T>): void {
+    this.addLink(new FilteredLink(checkCallback('linkValue()', cb), LinkKind.Value));
+  }
+
+  /** Like `link`, only when the greenlet ends with an error. */
+  linkException(cb: LinkCallback<T>): void {
+    this.addLink(new FilteredLink(checkCallback('linkException()', cb), LinkKind.Exception));
+  }
+
+  /** The same as `link`; the name `wait()`, `joinAll` and friends use on any waitable. */
+  rawlink(cb: LinkCallback<T>): void {
+    this.addLink(checkCallback('rawlink()', cb));
+  }
+
+  /** Removes every link to `cb`. */
+  unlink(cb: LinkCallback<T>): void {
+    const links = this.links;
+    if (links === null) return;
+    this.links = links.filter((link) => link !== cb && !(link instanceof FilteredLink && link.callback === cb));
+  }
+
+  /** @internal */
+  addLink(link: Link<T>): void {
+    if (this.links === null) {
+      this.links = [link];
+      // Already dead: the link runs soon, from the hub.
+      if (this.state === State.Dead) makeReady(this as Greenlet<unknown>);
+    } else {
+      this.links.push(link);
+    }
+  }
+
+  /** @internal */
+  removeLink(link: Link<T>): void {
+    const links = this.links;
+    if (links === null) return;
+    const index = links.indexOf(link);
+    if (index >= 0) links.splice(index, 1);
+  }
+
+  /** @internal Called by the hub, after death. */
+  runLinks(): void {
+    const links = this.links;
+    if (links === null) return;
+    this.links = null;
+    const hub = getHub();
+    for (const link of links) {
+      if (link instanceof Waiter) {
+        wake(link, undefined);
+        continue;
+      }
+      let callback: LinkCallback<T>;
+      if (typeof link === 'function') callback = link;
+      else if (link.kind === (this.failed ? LinkKind.Exception : LinkKind.Value)) callback = link.callback;
+      else continue;
+      try {
+        callback(this);
+      } catch (error) {
+        hub.handleError(this as Greenlet<unknown>, error);
+      }
+    }
+  }
+
+  /** @internal Called by the hub to enter the body; returns its first step. */
+  begin(): IteratorResult<unknown, unknown> {
+    this.state = State.Active;
+    const hub = getHub();
+    const head = hub.liveHead;
+    this.liveNext = head;
+    if (head !== null) head.livePrev = this as Greenlet<unknown>;
+    hub.liveHead = this as Greenlet<unknown>;
+    const fn = this.fn!;
+    const args = this.args!;
+    this.args = null;
+    const out = fn.apply(undefined, args);
+    if (isGeneratorLike(out)) {
+      this.gen = out;
+      return out.next();
+    }
+    if (isThenable(out)) {
+      const gen = call(out)[Symbol.iterator]() as Generator<unknown, unknown, unknown>;
+      this.gen = gen;
+      return gen.next();
+    }
+    return { done: true, value: out };
+  }
+
+  /** @internal Called by the hub when the body returns (`error` is NO_ERROR) or throws. */
+  die(value: unknown, error: unknown): void {
+    if (this.state === State.Dead) return;
+    const hub = getHub();
+    if (this.state === State.Active) {
+      const prev = this.livePrev;
+      const next = this.liveNext;
+      if (prev === null) hub.liveHead = next;
+      else prev.liveNext = next;
+      if (next !== null) next.livePrev = prev;
+      this.livePrev = this.liveNext = null;
+    }
+    this.state = State.Dead;
+    this.gen = null;
+    this.fn = null;
+    this.args = null;
+    this.parkedOn = null;
+    this.pendingThrows = null;
+    if (error === NO_ERROR) {
+      this.result = value;
+    } else if (error instanceof GreenletExit && !this.isCarrier) {
+      this.result = error;
+    } else {
+      this.result = error;
+      this.failed = true;
+    }
+    const delivered = this.afterDeath();
+    if (this.failed && this.reportsErrors && !delivered) hub.handleError(this as Greenlet<unknown>, error);
+    if (this.links !== null) makeReady(this as Greenlet<unknown>);
+  }
+
+  /** @internal Hook for RawGreenlet (hands the result to its parent); true when it did. */
+  protected afterDeath(): boolean {
+    return false;
+  }
+}
+
+function checkCallback<T>(what: string, cb: LinkCallback<T>): LinkCallback<T> {
+  if (typeof cb !== 'function') throw new TypeError(`${what} needs a callback function, got ${describeValue(cb)}`);
+  return cb;
+}
+
+class DoneOperation extends Operation<void> {
+  *[Symbol.iterator](): Steps<void> {}
+}
+const DONE = new DoneOperation();
+
+class JoinOperation extends Operation<void> {
+  constructor(
+    private readonly target: Greenlet<unknown>,
+    private readonly timeout: number | undefined,
+  ) {
+    super();
+  }
+
+  *[Symbol.iterator](): Steps<void> {
+    const target = this.target;
+    if (target.dead) return;
+    const g = runningGreenlet('join()');
+    if (g === target) throw new Error(`${String(target)} cannot join itself: it would wait forever`);
+    const w = new JoinWaiter(g, target);
+    target.addLink(w);
+    yield* parkFor(w, this.timeout);
+  }
+}
+
+class GetOperation<T> extends Operation<T> {
+  constructor(
+    private readonly target: Greenlet<T>,
+    private readonly block: boolean,
+    private readonly timeout: number | undefined,
+  ) {
+    super();
+  }
+
+  *[Symbol.iterator](): Steps<T> {
+    const target = this.target;
+    if (!target.dead) {
+      if (!this.block) throw new Timeout(undefined, undefined, `${String(target)} is not ready`);
+      yield* new JoinOperation(target as Greenlet<unknown>, this.timeout);
+      if (!target.dead) throw new Timeout(this.timeout, undefined, `${String(target)} did not finish`);
+    }
+    if (!target.successful()) throw target.exception;
+    return target.value as T;
+  }
+}
+
+/**
+ * Creates a greenlet for `fn(...args)` and schedules it. It starts when the spawner next
+ * blocks or yields (`sleep(0)`), in spawn order. `fn` is a generator function (the usual body),
+ * or an async or plain function; anything else throws `TypeError` at once.
+ * @example
+ * const a = spawn(function* () { yield* sleep(10); return 'a'; });
+ * const b = spawn(async () => 'b');
+ * yield* joinAll([a, b]);
+ */
+export function spawn<T, A extends unknown[]>(fn: GreenletBody<T, A>, ...args: A): Greenlet<T> {
+  const g = new Greenlet<T>(fn as GreenletBody<T, unknown[]>, ...args);
+  g.state = State.Scheduled;
+  makeReady(g as Greenlet<unknown>);
+  return g;
+}
+
+/**
+ * Like `spawn`, but the greenlet starts `ms` milliseconds from now.
+ * @example
+ * const reminder = spawnLater(1000, () => console.log('a second passed'));
+ */
+export function spawnLater<T, A extends unknown[]>(ms: number, fn: GreenletBody<T, A>, ...args: A): Greenlet<T> {
+  checkDuration('spawnLater() delay', ms);
+  const g = new Greenlet<T>(fn as GreenletBody<T, unknown[]>, ...args);
+  g.startLater(ms);
+  return g;
+}
+
+/**
+ * The running greenlet, or `null` outside one (in plain async code or a hub callback).
+ * @example
+ * spawn(function* () { console.log(getCurrent()?.name); });
+ */
+export function getCurrent(): Greenlet | null {
+  return currentGreenlet();
+}
+
+class SleepWaiter extends Waiter implements TimerEntry {
+  deadline = 0;
+  seq = 0;
+  heapIndex = -1;
+
+  fire(): void {
+    wake(this, undefined);
+  }
+
+  unhook(): void {
+    getHub().clock.remove(this);
+  }
+
+  describe(): string {
+    return 'sleep()';
+  }
+}
+
+class SleepOperation extends Operation<void> {
+  constructor(private readonly ms: number) {
+    super();
+  }
+
+  *[Symbol.iterator](): Steps<void> {
+    const w = new SleepWaiter(runningGreenlet('sleep()'));
+    if (this.ms !== Infinity) getHub().clock.add(w, this.ms);
+    yield w.park();
+  }
+}
+
+class YieldOperation extends Operation<void> {
+  *[Symbol.iterator](): Steps<void> {
+    runningGreenlet('sleep(0)');
+    yield YIELD_NOW as unknown as Suspend;
+  }
+}
+const SLEEP_ZERO = new YieldOperation();
+
+/**
+ * Blocks the running greenlet for `ms` milliseconds. `sleep(0)` (the default) lets every other
+ * ready greenlet run first.
+ * @example
+ * yield* sleep(100);
+ * yield* sleep(); // let the others run
+ */
+export function sleep(ms = 0): Operation<void> {
+  checkDuration('sleep() duration', ms);
+  return ms === 0 ? SLEEP_ZERO : new SleepOperation(ms);
+}
+
+class IdleWaiter extends Waiter {
+  unhook(): void {
+    getHub().idlers.delete(this);
+  }
+
+  describe(): string {
+    return 'idle()';
+  }
+}
+
+class IdleOperation extends Operation<void> {
+  *[Symbol.iterator](): Steps<void> {
+    const w = new IdleWaiter(runningGreenlet('idle()'));
+    const hub = getHub();
+    hub.idlers.add(w);
+    if (!hub.scheduled) hub.queueIdleCheck();
+    yield w.park();
+  }
+}
+const IDLE = new IdleOperation();
+
+/**
+ * Blocks until nothing else is ready to run (and Node's pending I/O has been polled).
+ * @example
+ * yield* idle(); // everything else has had its turn
+ */
+export function idle(): Operation<void> {
+  return IDLE;
+}
+
+// `await op` runs `op` in a fresh "carrier" greenlet and settles with its result. Carriers are
+// what LoopExit watches: the awaiting code outside any greenlet has nothing else to wake it.
+setCarrierFactory(<R>(op: Operation<R>): Promise<R> => {
+  return new Promise<R>((resolve, reject) => {
+    const carrier = new Greenlet<R>(function* () {
+      return yield* op;
+    });
+    carrier.isCarrier = true;
+    carrier.reportsErrors = false;
+    const hub = getHub();
+    hub.carriers.add(carrier as Greenlet<unknown>);
+    hub.installExitHook();
+    carrier.rawlink(() => {
+      hub.carriers.delete(carrier as Greenlet<unknown>);
+      if (carrier.successful()) resolve(carrier.value as R);
+      else reject(carrier.exception as Error);
+    });
+    carrier.start();
+  });
+});
+
+// Re-exported for modules that need to run hub callbacks without importing hub internals.
+export { callSoon, TIMED_OUT };

@@ -1,0 +1,22 @@
+/**
+ * greenlets: gevent's programming model for TypeScript on Node.js.
+ * @packageDocumentation
+ */
+export { GreenletExit, LoopExit, Full, Empty, ShutDown, InvalidSwitch } from './errors.js';
+export { Hub, getHub } from './hub.js';
+export { Operation, Stream, operation, call, constant, type Suspend, type Steps } from './operation.js';
+export {
+  Greenlet,
+  spawn,
+  spawnLater,
+  getCurrent,
+  sleep,
+  idle,
+  type GreenletBody,
+  type KillOptions,
+  type GetOptions,
+  type LinkCallback,
+} from './greenlet.js';
+export { RawGreenlet } from './raw-greenlet.js';
+export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout.js';
+export { joinAll, killAll, wait, iwait, type Waitable, type WaitOptions, type JoinAllOptions } from './wait.js';
