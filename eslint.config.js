@@ -16,6 +16,7 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': [
         'error',
         {
+          checkThenables: true,
           allowForKnownSafeCalls: [
             { from: 'file', name: ['kill', 'killAll', 'killone'] },
             { from: 'package', package: 'greenlets', name: ['kill', 'killAll', 'killone'] },

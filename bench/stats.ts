@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 export interface Contender {
   name: string;
   /** Does the job once; resolves when done. Returns extra info to print, if any. */
-  run: () => Promise<unknown> | unknown;
+  run: () => unknown;
 }
 
 export interface CaseResult {
@@ -22,7 +22,7 @@ export interface CaseResult {
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 function collect(): void {
@@ -50,11 +50,11 @@ export async function measure(contenders: Contender[], runs = RUNS): Promise<Cas
     for (let j = 0; j < contenders.length; j++) {
       collect();
       const start = performance.now();
-      await contenders[j]!.run();
-      samples[j]!.push(performance.now() - start);
+      await contenders[j].run();
+      samples[j].push(performance.now() - start);
     }
   }
-  return contenders.map((c, j) => ({ name: c.name, samples: samples[j]!, median: median(samples[j]!) }));
+  return contenders.map((c, j) => ({ name: c.name, samples: samples[j], median: median(samples[j]) }));
 }
 
 function pad(text: string, width: number, right = false): string {
@@ -66,7 +66,7 @@ function pad(text: string, width: number, right = false): string {
  * each contender to the first one (>1 means the first one is faster by that factor).
  */
 export function report(title: string, results: CaseResult[], ops: number, unit = 'op'): void {
-  const base = results[0]!;
+  const base = results[0];
   console.log(`\n## ${title}`);
   console.log(`${pad('contender', 34)}${pad('median ms', 12, true)}${pad(`us/${unit}`, 12, true)}${pad('vs first', 12, true)}`);
   for (const r of results) {
