@@ -1,0 +1,78 @@
+/**
+ * The examples `npm start` walks through, in order: the seed documents' programs rebuilt on
+ * greenlets. Each `file` is a program in this folder (named as compiled, `.js`), runnable on its
+ * own with `node dist/examples/<file>`; `seed` names the seed document it comes from.
+ */
+
+/** One runnable example, as the showcase presents it. */
+export interface CatalogEntry {
+  /** The compiled program, relative to this folder: `baozi.js`. */
+  file: string;
+  /** A short title for the header. */
+  title: string;
+  /** The seed document the program comes from: `000`. */
+  seed: string;
+  /** One sentence of what it shows. */
+  about?: string;
+  /** Command-line arguments for the program. */
+  args?: string[];
+}
+
+/** The showcase's running order; append new examples at the end of their group. */
+export const catalog: CatalogEntry[] = [
+  // The core: generators, raw greenlets, spawn, sleep, joinAll.
+  {
+    file: 'baozi.js',
+    title: 'Producer/consumer on generators',
+    seed: '000',
+    about: 'next(value) hands a baozi to a waiting generator; raw greenlet switches do the same and may block in between.',
+  },
+  {
+    file: 'greenlet-switch.js',
+    title: 'Raw greenlets switching: 12 56 34 78',
+    seed: '000',
+    about: 'Control moves only at an explicit switch(), and a finished greenlet returns to its parent.',
+  },
+  {
+    file: 'greenlet-eat-play.js',
+    title: 'Raw greenlets switching: eat and play',
+    seed: '001',
+    about: 'Two tasks take turns by switching to each other.',
+  },
+  {
+    file: 'greenlet-switch-args.js',
+    title: 'Raw greenlets: arguments through the first switch',
+    seed: '002',
+    about: "The first switch('ckl') into a greenlet becomes the arguments of its body.",
+  },
+  {
+    file: 'spawn-lazy.js',
+    title: 'spawn does not run until the main code blocks',
+    seed: '003',
+    about: 'spawn only schedules; the greenlet runs once the spawner blocks.',
+  },
+  {
+    file: 'sleep-zero.js',
+    title: 'sleep(0) interleaving: 12 56 34 78',
+    seed: '003',
+    about: 'sleep(0) is a switch: every other ready greenlet runs first.',
+  },
+  {
+    file: 'gevent-eat-play.js',
+    title: 'spawn and joinAll: eat and play with sleeps',
+    seed: '002',
+    about: 'Sleeping greenlets overlap, so the whole takes the longest sleep rather than the sum.',
+  },
+  {
+    file: 'sync-async.js',
+    title: 'Synchronous vs asynchronous tasks',
+    seed: '003',
+    about: 'Run one by one, tasks finish in order; spawned, they finish in the order of their random sleeps.',
+  },
+  {
+    file: 'timer.js',
+    title: 'threading.Timer as spawnLater',
+    seed: '002',
+    about: 'A greenlet can be scheduled to start after a delay.',
+  },
+];
