@@ -75,4 +75,41 @@ export const catalog: CatalogEntry[] = [
     seed: '002',
     about: 'A greenlet can be scheduled to start after a delay.',
   },
+  // Coordination between greenlets: the seeds' threading lessons replayed.
+  {
+    file: 'counter.js',
+    title: 'A shared counter, without and with a Lock',
+    seed: '002',
+    about: 'A switch between read and write loses updates (n ends at 99); a Lock makes them take turns (n ends at 0).',
+  },
+  {
+    file: 'semaphore.js',
+    title: 'Semaphore(3): three of ten eat noodles at once',
+    seed: '002',
+    about: 'A semaphore bounds how many greenlets are inside at once and serves the others in arrival order.',
+  },
+  {
+    file: 'event.js',
+    title: 'Event: wait until mysql is up',
+    seed: '002',
+    about: 'Workers block on an Event, or retry wait(timeout), until a checker sets it.',
+  },
+  {
+    file: 'queues.js',
+    title: 'FIFO, LIFO and priority queues',
+    seed: '002',
+    about: 'Queue, LifoQueue and PriorityQueue hand items out first in, last in, or smallest first.',
+  },
+  {
+    file: 'pipeline.js',
+    title: 'Pipeline: say -> format -> save',
+    seed: '002',
+    about: 'Each stage blocks on a queue instead of busy-polling a list, and shutdown ends the stages in turn.',
+  },
+  {
+    file: 'baozi-channel.js',
+    title: 'Producer/consumer on a Channel',
+    seed: '000',
+    about: 'A Channel hands each baozi straight to the next waiting consumer.',
+  },
 ];
