@@ -71,7 +71,7 @@ void test('greenlet-switch-args: the first switch passes the body its argument',
 
 void test('spawn-lazy: the spawned greenlet runs only once the main code blocks', async () => {
   assert.deepEqual(await outputOf('spawn-lazy.js'), [
-    'main: eat spawned (started: true), nothing printed yet',
+    'main: eat spawned, nothing printed yet',
     'main: computed 499999500000 without blocking, still nothing from eat',
     'Fengyun is eating',
     'Fengyun finished eat',
