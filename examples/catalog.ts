@@ -112,4 +112,10 @@ export const catalog: CatalogEntry[] = [
     seed: '000',
     about: 'A Channel hands each baozi straight to the next waiting consumer.',
   },
+  {
+    file: 'pool.js',
+    title: 'Pool(500): map over many small tasks',
+    seed: '002, 004',
+    about: 'Pool.map returns results in input order and never runs more than the capacity at once.',
+  },
 ];

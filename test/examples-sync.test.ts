@@ -123,3 +123,15 @@ void test('baozi-channel: the channel hands each baozi to the next waiting consu
     ...rounds,
   ]);
 });
+
+void test('pool: map keeps input order and never runs more than the capacity at once', async () => {
+  const lines = await outputOf('pool.js');
+  assert.deepEqual(lines.slice(0, 3), [
+    '[0, 2, 4, 6, 8, 10, 12, 14, 16, 18]',
+    'scanning ports 1-10000 with Pool(500)...',
+    'open ports: 22, 80, 443, 3306, 8080',
+  ]);
+  const most = Number(/^10000 probes, at most (\d+) running at once$/.exec(lines[3] ?? '')?.[1]);
+  assert.ok(most > 1 && most <= 500, `at most ${most} at once`);
+  assert.equal(lines.length, 4);
+});
