@@ -20,6 +20,7 @@ export default tseslint.config(
           allowForKnownSafeCalls: [
             { from: 'file', name: ['kill', 'killAll', 'killone'] },
             { from: 'package', package: 'greenlets', name: ['kill', 'killAll', 'killone'] },
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
           ],
         },
       ],
