@@ -15,9 +15,10 @@ export interface TimerEntry {
   fire(): void;
 }
 
-// Node timers have millisecond resolution and may fire a fraction early by performance.now();
-// entries this close to due are treated as due, so a wake-up never re-arms for under 1 ms.
-const SLACK_MS = 1;
+// Node's timers count from the event loop's cached time, which lags behind performance.now()
+// once greenlets have run for a while in the same turn: they fire up to that lag early. An entry
+// that is not due yet is never fired early (`sleep(ms)` never returns before `ms` passed); the
+// Node timer is re-armed for what is left instead.
 const MAX_DELAY = 2 ** 31 - 1;
 
 export class Clock {
@@ -49,7 +50,7 @@ export class Clock {
     const index = entry.heapIndex;
     if (index < 0) return;
     entry.heapIndex = -1;
-    const last = this.heap.pop() as TimerEntry;
+    const last = this.heap.pop()!;
     if (index < this.heap.length) {
       this.heap[index] = last;
       last.heapIndex = index;
@@ -64,10 +65,10 @@ export class Clock {
   fireDue(): void {
     this.nodeTimer = null;
     this.armedFor = Infinity;
-    const limit = this.now() + SLACK_MS;
+    const limit = this.now();
     const heap = this.heap;
-    while (heap.length > 0 && heap[0]!.deadline <= limit) {
-      const entry = heap[0]!;
+    while (heap.length > 0 && heap[0].deadline <= limit) {
+      const entry = heap[0];
       this.remove(entry);
       entry.fire();
     }
@@ -97,10 +98,10 @@ export class Clock {
 
   private siftUp(index: number): void {
     const heap = this.heap;
-    const entry = heap[index]!;
+    const entry = heap[index];
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
-      const parent = heap[parentIndex]!;
+      const parent = heap[parentIndex];
       if (!this.before(entry, parent)) break;
       heap[index] = parent;
       parent.heapIndex = index;
@@ -113,15 +114,15 @@ export class Clock {
   private siftDown(index: number): void {
     const heap = this.heap;
     const length = heap.length;
-    const entry = heap[index]!;
+    const entry = heap[index];
     for (;;) {
       const left = 2 * index + 1;
       if (left >= length) break;
       const right = left + 1;
-      const child = right < length && this.before(heap[right]!, heap[left]!) ? right : left;
-      if (!this.before(heap[child]!, entry)) break;
-      heap[index] = heap[child]!;
-      heap[index]!.heapIndex = index;
+      const child = right < length && this.before(heap[right], heap[left]) ? right : left;
+      if (!this.before(heap[child], entry)) break;
+      heap[index] = heap[child];
+      heap[index].heapIndex = index;
       index = child;
     }
     heap[index] = entry;

@@ -52,14 +52,18 @@ const enum LinkKind {
   Exception = 2,
 }
 
-class FilteredLink<T> {
+// Links are stored without their greenlet's type, so that a Greenlet<number> is also a
+// Greenlet<unknown> (joinAll over greenlets of different types).
+type StoredCallback = (greenlet: never) => void;
+
+class FilteredLink {
   constructor(
-    readonly callback: LinkCallback<T>,
+    readonly callback: StoredCallback,
     readonly kind: LinkKind,
   ) {}
 }
 
-type Link<T> = LinkCallback<T> | FilteredLink<T> | JoinWaiter;
+type Link = StoredCallback | FilteredLink | JoinWaiter;
 
 class JoinWaiter extends Waiter {
   constructor(
@@ -173,11 +177,19 @@ export class Greenlet<T = unknown> {
   /** @internal */ args: unknown[] | null;
   private result: unknown = undefined;
   private failed = false;
-  private links: Link<T>[] | null = null;
+  private links: Link[] | null = null;
+  /** How many links have run (links run from the hub, possibly over several steps). */
+  private linkCursor = 0;
   private startTimer: StartTimer | null = null;
   private customName: string | null = null;
   private ident = 0;
 
+  // One signature per kind of body, most specific first, so `T` is inferred from what the body
+  // gives back (`function* () { return 1 }` and `async () => 1` both make a Greenlet<number>).
+  constructor(fn: (...args: never[]) => Generator<unknown, T, unknown>, ...args: unknown[]);
+  constructor(fn: (...args: never[]) => PromiseLike<T>, ...args: unknown[]);
+  constructor(fn: (...args: never[]) => T, ...args: unknown[]);
+  constructor(fn: GreenletBody<T, never[]> | GreenletBody<T, unknown[]>, ...args: unknown[]);
   constructor(fn: GreenletBody<T, never[]> | GreenletBody<T, unknown[]>, ...args: unknown[]) {
     checkBody('Greenlet', fn);
     this.fn = fn as (...args: unknown[]) => unknown;
@@ -189,6 +201,10 @@ export class Greenlet<T = unknown> {
    * @example
    * const g = Greenlet.spawn(function* () { return 1; });
    */
+  static spawn<R, A extends unknown[]>(fn: (...args: A) => Generator<unknown, R, unknown>, ...args: A): Greenlet<R>;
+  static spawn<R, A extends unknown[]>(fn: (...args: A) => PromiseLike<R>, ...args: A): Greenlet<R>;
+  static spawn<R, A extends unknown[]>(fn: (...args: A) => R, ...args: A): Greenlet<R>;
+  static spawn<R, A extends unknown[]>(fn: GreenletBody<R, A>, ...args: A): Greenlet<R>;
   static spawn<R, A extends unknown[]>(fn: GreenletBody<R, A>, ...args: A): Greenlet<R> {
     const g = new Greenlet<R>(fn as GreenletBody<R, unknown[]>, ...args);
     g.start();
@@ -199,7 +215,7 @@ export class Greenlet<T = unknown> {
   start(): void {
     if (this.state !== State.New) return;
     this.state = State.Scheduled;
-    makeReady(this as Greenlet<unknown>);
+    makeReady(this);
   }
 
   /** Schedules the greenlet to start in `ms` milliseconds. */
@@ -207,7 +223,7 @@ export class Greenlet<T = unknown> {
     checkDuration('startLater() delay', ms);
     if (this.state !== State.New) return;
     this.state = State.Scheduled;
-    this.startTimer = new StartTimer(this as Greenlet<unknown>);
+    this.startTimer = new StartTimer(this);
     getHub().clock.add(this.startTimer, ms);
   }
 
@@ -232,8 +248,8 @@ export class Greenlet<T = unknown> {
   }
 
   /** The return value once successful (the `GreenletExit` instance after a kill), else undefined. */
-  get value(): T | undefined {
-    return this.failed ? undefined : (this.result as T | undefined);
+  get value(): T | GreenletExit | undefined {
+    return this.failed ? undefined : (this.result as T | GreenletExit | undefined);
   }
 
   /** The error that ended the body, or undefined. */
@@ -271,7 +287,7 @@ export class Greenlet<T = unknown> {
    */
   join(timeout?: number): Operation<void> {
     checkDuration('join() timeout', timeout);
-    return new JoinOperation(this as Greenlet<unknown>, timeout);
+    return new JoinOperation(this, timeout);
   }
 
   /**
@@ -299,7 +315,9 @@ export class Greenlet<T = unknown> {
     const timeout = checkDuration('kill() timeout', options.timeout);
     this.throwIn(exception);
     if (options.block === false) return DONE;
-    return new JoinOperation(this as Greenlet<unknown>, timeout);
+    // A greenlet that kills itself and waits receives the exception right there, as in gevent.
+    if (this === currentGreenlet()) return SLEEP_ZERO;
+    return new JoinOperation(this, timeout);
   }
 
   /** @internal Kill without the Operation: dies at once if never started. */
@@ -308,7 +326,7 @@ export class Greenlet<T = unknown> {
       if (this.startTimer !== null) getHub().clock.remove(this.startTimer);
       this.die(undefined, exception);
     } else if (this.state === State.Active) {
-      interrupt(this as Greenlet<unknown>, exception);
+      interrupt(this, exception);
     }
   }
 
@@ -336,49 +354,61 @@ export class Greenlet<T = unknown> {
   unlink(cb: LinkCallback<T>): void {
     const links = this.links;
     if (links === null) return;
-    this.links = links.filter((link) => link !== cb && !(link instanceof FilteredLink && link.callback === cb));
+    for (let i = links.length - 1; i >= this.linkCursor; i--) {
+      const link = links[i];
+      if (link === cb || (link instanceof FilteredLink && link.callback === cb)) links.splice(i, 1);
+    }
   }
 
   /** @internal */
-  addLink(link: Link<T>): void {
+  addLink(link: Link): void {
     if (this.links === null) {
       this.links = [link];
       // Already dead: the link runs soon, from the hub.
-      if (this.state === State.Dead) makeReady(this as Greenlet<unknown>);
+      if (this.state === State.Dead) makeReady(this);
     } else {
       this.links.push(link);
     }
   }
 
   /** @internal */
-  removeLink(link: Link<T>): void {
+  removeLink(link: Link): void {
     const links = this.links;
     if (links === null) return;
-    const index = links.indexOf(link);
+    const index = links.indexOf(link, this.linkCursor);
     if (index >= 0) links.splice(index, 1);
   }
 
-  /** @internal Called by the hub, after death. */
-  runLinks(): void {
+  /**
+   * @internal Called by the hub after death: runs the links in order, including those added
+   * meanwhile. It stops after a link that woke a greenlet (into `woken`), so that greenlet runs
+   * before the next link, as in gevent; it returns true when links remain to run.
+   */
+  runLinks(woken: readonly Greenlet<unknown>[]): boolean {
     const links = this.links;
-    if (links === null) return;
-    this.links = null;
+    if (links === null) return false;
     const hub = getHub();
-    for (const link of links) {
+    while (this.linkCursor < links.length) {
+      const link = links[this.linkCursor++];
       if (link instanceof Waiter) {
         wake(link, undefined);
-        continue;
+      } else {
+        let callback: StoredCallback | null = null;
+        if (typeof link === 'function') callback = link;
+        else if (link.kind === (this.failed ? LinkKind.Exception : LinkKind.Value)) callback = link.callback;
+        if (callback !== null) {
+          try {
+            (callback as LinkCallback<T>)(this);
+          } catch (error) {
+            hub.handleError(this, error);
+          }
+        }
       }
-      let callback: LinkCallback<T>;
-      if (typeof link === 'function') callback = link;
-      else if (link.kind === (this.failed ? LinkKind.Exception : LinkKind.Value)) callback = link.callback;
-      else continue;
-      try {
-        callback(this);
-      } catch (error) {
-        hub.handleError(this as Greenlet<unknown>, error);
-      }
+      if (woken.length > 0 && this.linkCursor < links.length) return true;
     }
+    this.links = null;
+    this.linkCursor = 0;
+    return false;
   }
 
   /** @internal Called by the hub to enter the body; returns its first step. */
@@ -387,13 +417,25 @@ export class Greenlet<T = unknown> {
     const hub = getHub();
     const head = hub.liveHead;
     this.liveNext = head;
-    if (head !== null) head.livePrev = this as Greenlet<unknown>;
-    hub.liveHead = this as Greenlet<unknown>;
+    if (head !== null) head.livePrev = this;
+    hub.liveHead = this;
     const fn = this.fn!;
     const args = this.args!;
     this.args = null;
-    const out = fn.apply(undefined, args);
+    const out = fn(...args);
+    if (out instanceof Operation) {
+      // A plain function that returns an Operation (`() => queue.get()`): run it right here.
+      const gen = out[Symbol.iterator]() as Generator<unknown, unknown, unknown>;
+      this.gen = gen;
+      return gen.next();
+    }
     if (isGeneratorLike(out)) {
+      if (typeof (out as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function') {
+        throw new TypeError(
+          `${String(this)}'s body returned an async iterator, which the hub cannot run; ` +
+            'use a generator function (function*) and `yield*` Operations instead',
+        );
+      }
       this.gen = out;
       return out.next();
     }
@@ -432,8 +474,8 @@ export class Greenlet<T = unknown> {
       this.failed = true;
     }
     const delivered = this.afterDeath();
-    if (this.failed && this.reportsErrors && !delivered) hub.handleError(this as Greenlet<unknown>, error);
-    if (this.links !== null) makeReady(this as Greenlet<unknown>);
+    if (this.failed && this.reportsErrors && !delivered) hub.handleError(this, error);
+    if (this.links !== null) makeReady(this);
   }
 
   /** @internal Hook for RawGreenlet (hands the result to its parent); true when it did. */
@@ -484,7 +526,7 @@ class GetOperation<T> extends Operation<T> {
     const target = this.target;
     if (!target.dead) {
       if (!this.block) throw new Timeout(undefined, undefined, `${String(target)} is not ready`);
-      yield* new JoinOperation(target as Greenlet<unknown>, this.timeout);
+      yield* new JoinOperation(target, this.timeout);
       if (!target.dead) throw new Timeout(this.timeout, undefined, `${String(target)} did not finish`);
     }
     if (!target.successful()) throw target.exception;
@@ -501,10 +543,14 @@ class GetOperation<T> extends Operation<T> {
  * const b = spawn(async () => 'b');
  * yield* joinAll([a, b]);
  */
+export function spawn<T, A extends unknown[]>(fn: (...args: A) => Generator<unknown, T, unknown>, ...args: A): Greenlet<T>;
+export function spawn<T, A extends unknown[]>(fn: (...args: A) => PromiseLike<T>, ...args: A): Greenlet<T>;
+export function spawn<T, A extends unknown[]>(fn: (...args: A) => T, ...args: A): Greenlet<T>;
+export function spawn<T, A extends unknown[]>(fn: GreenletBody<T, A>, ...args: A): Greenlet<T>;
 export function spawn<T, A extends unknown[]>(fn: GreenletBody<T, A>, ...args: A): Greenlet<T> {
   const g = new Greenlet<T>(fn as GreenletBody<T, unknown[]>, ...args);
   g.state = State.Scheduled;
-  makeReady(g as Greenlet<unknown>);
+  makeReady(g);
   return g;
 }
 
@@ -513,6 +559,14 @@ export function spawn<T, A extends unknown[]>(fn: GreenletBody<T, A>, ...args: A
  * @example
  * const reminder = spawnLater(1000, () => console.log('a second passed'));
  */
+export function spawnLater<T, A extends unknown[]>(
+  ms: number,
+  fn: (...args: A) => Generator<unknown, T, unknown>,
+  ...args: A
+): Greenlet<T>;
+export function spawnLater<T, A extends unknown[]>(ms: number, fn: (...args: A) => PromiseLike<T>, ...args: A): Greenlet<T>;
+export function spawnLater<T, A extends unknown[]>(ms: number, fn: (...args: A) => T, ...args: A): Greenlet<T>;
+export function spawnLater<T, A extends unknown[]>(ms: number, fn: GreenletBody<T, A>, ...args: A): Greenlet<T>;
 export function spawnLater<T, A extends unknown[]>(ms: number, fn: GreenletBody<T, A>, ...args: A): Greenlet<T> {
   checkDuration('spawnLater() delay', ms);
   const g = new Greenlet<T>(fn as GreenletBody<T, unknown[]>, ...args);
@@ -619,12 +673,14 @@ setCarrierFactory(<R>(op: Operation<R>): Promise<R> => {
     carrier.isCarrier = true;
     carrier.reportsErrors = false;
     const hub = getHub();
-    hub.carriers.add(carrier as Greenlet<unknown>);
+    hub.carriers.add(carrier);
     hub.installExitHook();
     carrier.rawlink(() => {
-      hub.carriers.delete(carrier as Greenlet<unknown>);
+      hub.carriers.delete(carrier);
       if (carrier.successful()) resolve(carrier.value as R);
-      else reject(carrier.exception as Error);
+      // A body may throw any value, not only Errors; the awaiting code gets exactly that value.
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      else reject(carrier.exception);
     });
     carrier.start();
   });

@@ -10,9 +10,9 @@
  */
 import { Deque } from './deque.js';
 import { Clock } from './clock.js';
-import { GreenletExit, LoopExit } from './errors.js';
+import { GreenletExit, LoopExit, describeValue } from './errors.js';
 import type { Greenlet } from './greenlet.js';
-import type { Waiter } from './waiter.js';
+import { Waiter } from './waiter.js';
 
 /** @internal Marks "no error to throw on resume"; `undefined` is a legal thing to throw. */
 export const NO_ERROR: unique symbol = Symbol('greenlets.noError');
@@ -101,6 +101,9 @@ export class Hub {
       'the event loop is empty but an awaited operation is still blocked; nothing is left that ' +
       `could wake it. Blocked greenlets:\n${this.describeBlocked()}`;
     for (const g of blocked) interrupt(g, new LoopExit(message));
+    // Node emits 'beforeExit' again only if the loop came alive after it; the awaiting code may
+    // well block again once it has handled this LoopExit, and must then get another one.
+    setImmediate(() => {});
   }
 
   /** @internal */
@@ -120,6 +123,12 @@ export class Hub {
 
 const hub = new Hub();
 let current: Greenlet | null = null;
+/**
+ * While a dead greenlet's links run, the greenlets they wake are collected here and run next, in
+ * order, before anything else that is ready: as in gevent, where the link callback switches
+ * straight into the joiner.
+ */
+let wokenByLinks: Greenlet[] | null = null;
 
 /**
  * The hub of this thread (each worker thread has its own).
@@ -156,6 +165,14 @@ export function makeReady(g: Greenlet, first = false): void {
   schedule();
 }
 
+/** Puts a woken greenlet on the ready queue; see `wokenByLinks`. */
+function makeResumed(g: Greenlet, first: boolean): void {
+  if (first) hub.ready.unshift(g);
+  else if (wokenByLinks !== null) wokenByLinks.push(g);
+  else hub.ready.push(g);
+  schedule();
+}
+
 /**
  * @internal Resumes the greenlet parked on `w` with `value`, unless it was already resumed by
  * something else (killed, timed out, woken). Returns whether it was this call that woke it.
@@ -165,7 +182,7 @@ export function wake(w: Waiter, value: unknown, first = false): boolean {
   if (g.parkedOn !== w) return false;
   g.parkedOn = null;
   g.resumeValue = value;
-  makeReady(g, first);
+  makeResumed(g, first);
   return true;
 }
 
@@ -180,7 +197,7 @@ export function handOff(w: Waiter, value: unknown, first = false): boolean {
   g.parkedOn = null;
   g.resumeValue = value;
   g.resumeCarries = true;
-  makeReady(g, first);
+  makeResumed(g, first);
   return true;
 }
 
@@ -190,7 +207,7 @@ export function wakeThrow(w: Waiter, error: unknown, first = false): boolean {
   if (g.parkedOn !== w) return false;
   g.parkedOn = null;
   g.resumeError = error;
-  makeReady(g, first);
+  makeResumed(g, first);
   return true;
 }
 
@@ -236,19 +253,37 @@ function takePending(g: Greenlet): unknown {
 }
 
 function badYield(value: unknown): TypeError {
-  const what =
-    value === null || typeof value !== 'object' ? String(value) : 'an object that is not an Operation step';
+  let what: string;
+  if (value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') {
+    what = typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === 'function' ? 'an Operation' : 'a promise';
+  } else {
+    what = describeValue(value);
+  }
   return new TypeError(
-    `a greenlet body yielded ${what}; run Operations with \`yield*\` (not \`yield\`), ` +
-      'e.g. `yield* sleep(10)`',
+    `a greenlet body yielded ${what} with \`yield\`; run Operations with \`yield*\` ` +
+      '(e.g. `yield* sleep(10)`), and promises with `yield* call(promise)`',
   );
+}
+
+/** Runs a dead greenlet's links; the greenlets they wake run next (see `wokenByLinks`). */
+function runLinks(g: Greenlet): void {
+  const woken: Greenlet[] = [];
+  wokenByLinks = woken;
+  let more: boolean;
+  try {
+    more = g.runLinks(woken);
+  } finally {
+    wokenByLinks = null;
+  }
+  if (more) hub.ready.unshift(g);
+  for (let i = woken.length - 1; i >= 0; i--) hub.ready.unshift(woken[i]);
 }
 
 /** One greenlet step: start or resume the body, run it to its next suspension or its end. */
 function step(g: Greenlet): void {
   const state = g.state;
   if (state === State.Dead) {
-    g.runLinks();
+    runLinks(g);
     return;
   }
   current = g;
@@ -289,6 +324,10 @@ function step(g: Greenlet): void {
           break;
         }
         r = g.gen!.throw(takePending(g));
+      } else if (yielded instanceof Waiter && yielded.greenlet === g) {
+        // Resumed between park() and this yield (a switch that came straight back, an interrupt
+        // from the code in between): it is already on the ready queue with what to resume with.
+        break;
       } else {
         r = g.gen!.throw(badYield(yielded));
       }

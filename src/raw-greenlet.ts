@@ -93,10 +93,19 @@ class SwitchOperation extends Operation<unknown> {
       if (this.error !== NO_ERROR) throw this.error;
       return packArgs(this.args);
     }
+    // Park before transferring: control may come straight back (an unstarted target that is
+    // thrown into dies at once and its parent may be this greenlet, or the main one).
     const w = new SwitchWaiter(self);
-    transfer(target, this.args, this.error);
+    const suspend = w.park();
     if (self.isCarrier) mainSwitchers.push(w);
-    return yield w.park();
+    try {
+      transfer(target, this.args, this.error);
+    } catch (error) {
+      self.parkedOn = null;
+      w.unhook();
+      throw error;
+    }
+    return yield suspend;
   }
 }
 
@@ -125,8 +134,7 @@ export class RawGreenlet extends Greenlet<unknown> {
     parent?: Greenlet<unknown> | null,
   ) {
     checkBody('RawGreenlet', run);
-    super(run as (...args: unknown[]) => unknown);
-    this.reportsErrors = false;
+    super(run);
     this.parentGreenlet = currentGreenlet();
     if (parent !== undefined) this.parent = parent;
   }

@@ -170,5 +170,5 @@ export function withTimeout<T, V = never>(
     throw new TypeError(`withTimeout() needs an Operation or a function, got ${describeValue(work)}`);
   }
   const hasValue = options !== undefined && 'timeoutValue' in options;
-  return new WithTimeoutOperation<T, V>(ms, work as Operation<T> | (() => unknown), hasValue, options?.timeoutValue);
+  return new WithTimeoutOperation<T, V>(ms, work, hasValue, options?.timeoutValue);
 }

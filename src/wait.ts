@@ -115,11 +115,13 @@ export function wait<W extends Waitable>(objects: Iterable<W>, options: WaitOpti
  * @example
  * yield* joinAll([spawn(eat), spawn(play)]);
  */
-export function joinAll<T>(greenlets: Iterable<Greenlet<T>>, options: JoinAllOptions = {}): Operation<Greenlet<T>[]> {
+export function joinAll<G extends Greenlet<unknown>>(greenlets: Iterable<G>, options: JoinAllOptions = {}): Operation<G[]> {
   const list = toList('joinAll()', greenlets);
   const timeout = checkDuration('joinAll() timeout', options.timeout);
   const count = checkCount('joinAll()', options.count) ?? list.length;
-  return new GatherOperation(list, timeout, Math.min(count, list.length), options.raiseError === true);
+  const gather = new GatherOperation<Waitable>(list, timeout, Math.min(count, list.length), options.raiseError === true);
+  // It hands back the very objects it was given.
+  return gather as Operation<Waitable[]> as Operation<G[]>;
 }
 
 class KillAllOperation extends Operation<void> {
@@ -148,7 +150,7 @@ class KillAllOperation extends Operation<void> {
  * yield* killAll(workers, { timeout: 500 }); // and wait
  */
 export function killAll(greenlets: Iterable<Greenlet<unknown>>, options: KillOptions = {}): Operation<void> {
-  const list = toList('killAll()', greenlets) as Greenlet<unknown>[];
+  const list = toList<Greenlet<unknown>>('killAll()', greenlets);
   const timeout = checkDuration('killAll() timeout', options.timeout);
   const exception = options.exception;
   toException('killAll()', exception);
