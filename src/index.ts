@@ -20,6 +20,7 @@ export {
 export { RawGreenlet } from './raw-greenlet.js';
 export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout.js';
 export { joinAll, killAll, wait, iwait, type Waitable, type WaitOptions, type JoinAllOptions } from './wait.js';
+export { Group, Pool, BaseGroup, type GroupJoinOptions, type ImapOptions, type PoolAddOptions, type ResultOf } from './pool.js';
 export { Queue, JoinableQueue, SimpleQueue, LifoQueue, PriorityQueue, Channel, type QueueOptions } from './queue.js';
 export { Event, AsyncResult } from './event.js';
 export { Semaphore, BoundedSemaphore, Lock, RLock, DummySemaphore, type AcquireOptions, type HoldingBody } from './lock.js';
