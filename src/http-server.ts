@@ -1,0 +1,687 @@
+/**
+ * An HTTP/1.1 server on `node:http` where every request is handled in its own greenlet, written
+ * in plain sequential style: read the body with `yield*`, write the response with `yield*`.
+ * Keep-alive, streaming bodies in both directions, a per-request timeout, the handler killed
+ * when its client goes away, and a graceful `stop(timeout)`. Plays the part of gevent's
+ * `pywsgi.WSGIServer` (without WSGI).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import type { SecureContextOptions, TlsOptions } from 'node:tls';
+import { getHub, wake, wakeThrow } from './hub.js';
+import { GreenletExit, checkDuration, describeValue } from './errors.js';
+import { Operation, call, type Steps } from './operation.js';
+import { Greenlet, getCurrent, spawn } from './greenlet.js';
+import { Timeout } from './timeout.js';
+import { joinAll, killAll } from './wait.js';
+import { Waiter, runningGreenlet } from './waiter.js';
+import { ByteReader, MapOperation, StreamWriter, decodeText, toBuffer } from './io-stream.js';
+
+/** A network address as `[host, port]`, as Python's `(host, port)`. */
+export type Address = [host: string, port: number];
+
+/** What a server can be asked to listen on: `[host, port]`, a port alone, or `"host:port"`. */
+export type AddressLike = Address | number | string;
+
+/**
+ * A request handler: a greenlet body `(request, response)` (a generator function, or an async or
+ * plain function). Returning a string or bytes without having ended the response sends them as
+ * the body; the response is ended for you when the handler returns.
+ */
+export type HttpHandler = (request: ServerRequest, response: ServerResponse) => unknown;
+
+/** Options of `HttpServer` and `createServer`. */
+export interface HttpServerOptions {
+  /**
+   * How long (ms) one request may take, from its arrival to the end of its response. On expiry
+   * the handler is killed (a `Timeout` is thrown at its `yield*`, so its `finally` runs) and the
+   * client gets `408 Request Timeout` if the request body had not fully arrived, else
+   * `503 Service Unavailable`, both with `Connection: close`; if the response headers were
+   * already sent, the connection is closed instead (the client sees a truncated response).
+   * Default: no limit.
+   */
+  requestTimeout?: number;
+  /** Largest request head (request line and headers) in bytes; larger gets 431. Default 16 KiB. */
+  maxHeaderSize?: number;
+  /**
+   * Largest request body in bytes: a larger `Content-Length` gets `413 Content Too Large` before
+   * the handler runs; a chunked body that grows past it makes the handler's read throw, and the
+   * client gets 413. Default: no limit.
+   */
+  maxBodySize?: number;
+  /** How long (ms) an idle keep-alive connection stays open. Default 5000 (Node's). */
+  keepAliveTimeout?: number;
+  /** How long (ms) a client may take to send the request head; 408 after. Default 60000 (Node's). */
+  headersTimeout?: number;
+  /** Serve HTTPS with these TLS options (`key`, `cert`, ...). */
+  tls?: SecureContextOptions & TlsOptions;
+  /** Listen backlog. Default: Node's (511). */
+  backlog?: number;
+}
+
+const STATUS_TEXT = http.STATUS_CODES;
+
+function parseAddress(address: AddressLike): Address {
+  if (typeof address === 'number') return ['127.0.0.1', checkPort(address, address)];
+  if (typeof address === 'string') {
+    const colon = address.lastIndexOf(':');
+    if (colon < 0) throw new TypeError(`HttpServer address must be "host:port", [host, port] or a port, got ${describeValue(address)}`);
+    const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+    return [host === '' ? '0.0.0.0' : host, checkPort(Number(address.slice(colon + 1)), address)];
+  }
+  if (Array.isArray(address) && address.length === 2 && typeof address[0] === 'string') {
+    return [address[0] === '' ? '0.0.0.0' : address[0], checkPort(address[1], address)];
+  }
+  throw new TypeError(`HttpServer address must be [host, port], a port or "host:port", got ${describeValue(address)}`);
+}
+
+function checkPort(port: unknown, address: unknown): number {
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`HttpServer port must be an integer from 0 to 65535, got ${describeValue(port)} in ${describeValue(address)}`);
+  }
+  return port;
+}
+
+function payloadTooLarge(max: number): HttpStatusError {
+  return new HttpStatusError(413, `request body larger than the server's maxBodySize of ${max} bytes`);
+}
+
+/** @internal An error that carries the status the client should get (413 for a body too large). */
+class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The request a handler receives: method, url, headers, and a body read with Operations
+ * (`read`, `readAll`, `text`, `json`), streamed as it arrives.
+ * @example
+ * function* handler(request: ServerRequest, response: ServerResponse) {
+ *   const data = yield* request.json();
+ *   response.end(JSON.stringify({ got: data }));
+ * }
+ */
+export class ServerRequest {
+  private reader: ByteReader | null = null;
+
+  /** @internal */
+  constructor(
+    /** The underlying `http.IncomingMessage`, for what this class does not cover. */
+    readonly raw: http.IncomingMessage,
+    private readonly maxBodySize: number | undefined,
+  ) {}
+
+  /** The request method, e.g. `GET`. */
+  get method(): string {
+    return this.raw.method ?? 'GET';
+  }
+
+  /** The request target as sent: path and query, e.g. `/search?q=1`. */
+  get url(): string {
+    return this.raw.url ?? '/';
+  }
+
+  /** The path without the query string. */
+  get path(): string {
+    const url = this.url;
+    const q = url.indexOf('?');
+    return q < 0 ? url : url.slice(0, q);
+  }
+
+  /** The parsed query string. */
+  get query(): URLSearchParams {
+    const url = this.url;
+    const q = url.indexOf('?');
+    return new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+  }
+
+  /** The request headers, names in lower case. */
+  get headers(): http.IncomingHttpHeaders {
+    return this.raw.headers;
+  }
+
+  /** `1.1` or `1.0`. */
+  get httpVersion(): string {
+    return this.raw.httpVersion;
+  }
+
+  /** The client's `[host, port]`. */
+  get remoteAddress(): Address {
+    const socket = this.raw.socket;
+    return [socket.remoteAddress ?? '', socket.remotePort ?? 0];
+  }
+
+  /** True once the whole request body has arrived. */
+  get complete(): boolean {
+    return this.raw.complete;
+  }
+
+  private body(): ByteReader {
+    if (this.reader !== null) return this.reader;
+    const max = this.maxBodySize;
+    const reader = new ByteReader({
+      what: 'ServerRequest.read()',
+      maxBytes: max,
+      tooLarge: max === undefined ? undefined : () => payloadTooLarge(max),
+    });
+    reader.attach(this.raw, () => new Error('the client closed the connection before the request body was complete'));
+    this.reader = reader;
+    return reader;
+  }
+
+  /**
+   * Reads the body: up to `max` bytes as soon as some have arrived, or the whole rest when `max`
+   * is left out. Returns an empty Uint8Array at the end of the body.
+   * @example
+   * for (let chunk = yield* request.read(65536); chunk.length > 0; chunk = yield* request.read(65536)) {
+   *   total += chunk.length;
+   * }
+   */
+  read(max?: number): Operation<Uint8Array> {
+    return this.body().read(max);
+  }
+
+  /** Reads one line of the body (up to and including `\n`); empty at the end. */
+  readline(): Operation<Uint8Array> {
+    return this.body().readline();
+  }
+
+  /** Reads the whole body. */
+  readAll(): Operation<Uint8Array> {
+    return this.body().readAll();
+  }
+
+  /** Reads the whole body as text (UTF-8 unless `encoding` says otherwise). */
+  text(encoding: BufferEncoding = 'utf8'): Operation<string> {
+    const reader = this.body();
+    return new MapOperation(reader.readAll(), (bytes) => decodeText(bytes, encoding));
+  }
+
+  /** Reads the whole body and parses it as JSON. */
+  json<T = unknown>(): Operation<T> {
+    return new MapOperation(this.text(), (text) => JSON.parse(text) as T);
+  }
+}
+
+/**
+ * The response a handler writes: `writeHead`, then `write` (an Operation that waits while the
+ * client is slow to read), then `end`.
+ * @example
+ * function* handler(request: ServerRequest, response: ServerResponse) {
+ *   response.writeHead(200, { 'Content-Type': 'text/plain' });
+ *   for (const part of parts) yield* response.write(part);
+ *   response.end();
+ * }
+ */
+export class ServerResponse {
+  private writer: StreamWriter | null = null;
+
+  /** @internal */
+  constructor(
+    /** The underlying `http.ServerResponse`, for what this class does not cover. */
+    readonly raw: http.ServerResponse,
+  ) {}
+
+  /** The status code to send (default 200); settable until the headers are sent. */
+  get status(): number {
+    return this.raw.statusCode;
+  }
+
+  set status(code: number) {
+    this.raw.statusCode = code;
+  }
+
+  /** True once the status line and headers have been sent. */
+  get headersSent(): boolean {
+    return this.raw.headersSent;
+  }
+
+  /** True once `end()` was called. */
+  get ended(): boolean {
+    return this.raw.writableEnded;
+  }
+
+  /** Sets one response header (before the headers are sent). */
+  setHeader(name: string, value: string | number | readonly string[]): this {
+    this.raw.setHeader(name, value);
+    return this;
+  }
+
+  /** Sets the status and headers; they are sent with the first write or the end. */
+  writeHead(status: number, headers?: http.OutgoingHttpHeaders): this {
+    if (this.raw.headersSent) {
+      throw new Error(`writeHead(${status}) was called after the response headers were already sent`);
+    }
+    if (headers === undefined) this.raw.writeHead(status);
+    else this.raw.writeHead(status, headers);
+    return this;
+  }
+
+  /**
+   * Writes a chunk of the body (text is UTF-8). Waits while the client reads slower than the
+   * handler writes, so memory stays bounded. Throws if the connection is gone.
+   * @example
+   * yield* response.write('partial ');
+   */
+  write(chunk: string | Uint8Array): Operation<void> {
+    this.writer ??= new StreamWriter(this.raw, 'ServerResponse.write()', () => new Error('the client connection is closed; the response cannot be written'));
+    return new WriteOperation(this.writer, chunk);
+  }
+
+  /** Ends the response, after writing `chunk` if given. Does not wait. */
+  end(chunk?: string | Uint8Array): void {
+    const raw = this.raw;
+    if (raw.writableEnded) return;
+    if (chunk === undefined) raw.end();
+    else raw.end(chunk);
+  }
+}
+
+class WriteOperation extends Operation<void> {
+  constructor(
+    private readonly writer: StreamWriter,
+    private readonly chunk: string | Uint8Array,
+  ) {
+    super();
+  }
+
+  [Symbol.iterator](): Steps<void> {
+    return this.writer.writeSteps(toBuffer(this.chunk));
+  }
+}
+
+class ServerWaiter extends Waiter {
+  constructor(
+    greenlet: Greenlet,
+    private readonly waiters: Set<ServerWaiter>,
+    private readonly what: string,
+  ) {
+    super(greenlet);
+  }
+
+  unhook(): void {
+    this.waiters.delete(this);
+  }
+
+  describe(): string {
+    return this.what;
+  }
+}
+
+function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Generator).next === 'function' &&
+    typeof (value as Generator).throw === 'function'
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+function plainResponse(response: http.ServerResponse, status: number, message: string): void {
+  for (const name of response.getHeaderNames()) response.removeHeader(name);
+  const body = `${status} ${STATUS_TEXT[status] ?? ''}: ${message}\n`;
+  response.writeHead(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  response.end(body);
+}
+
+/**
+ * An HTTP/1.1 server that runs `handler(request, response)` in a new greenlet for each request.
+ * A handler that throws gets the client a 500 (if nothing was sent yet), its error goes to
+ * `getHub().handleError`, and the server keeps serving; malformed or oversized requests get a
+ * clear 4xx without reaching the handler. Plays the part of gevent's `pywsgi.WSGIServer`.
+ * @example
+ * const server = new HttpServer(['127.0.0.1', 0], function* (request, response) {
+ *   response.end(`hello ${request.url}`);
+ * });
+ * yield* server.start();
+ * console.log('listening on', server.address);
+ * // ... later
+ * yield* server.stop(1000);
+ */
+export class HttpServer {
+  /** The underlying `http.Server` (or `https.Server`). */
+  readonly raw: http.Server;
+  /** The handler given to the constructor. */
+  readonly handler: HttpHandler;
+  private readonly requested: Address;
+  private readonly options: HttpServerOptions;
+  /** The per-request limit in ms (see `HttpServerOptions.requestTimeout`), or undefined. */
+  readonly requestTimeout: number | undefined;
+  /** Greenlets of the requests being handled. */
+  private readonly active = new Set<Greenlet<unknown>>();
+  private readonly startWaiters = new Set<ServerWaiter>();
+  private readonly stopWaiters = new Set<ServerWaiter>();
+  private listening = false;
+  private listenError: Error | null = null;
+  private startedListening = false;
+  private stopping = false;
+  private closed = false;
+
+  constructor(address: AddressLike, handler: HttpHandler, options: HttpServerOptions = {}) {
+    this.requested = parseAddress(address);
+    if (typeof handler !== 'function') {
+      throw new TypeError(`HttpServer handler must be a function (request, response), got ${describeValue(handler)}`);
+    }
+    this.handler = handler;
+    this.options = options;
+    this.requestTimeout = checkDuration('HttpServer requestTimeout', options.requestTimeout);
+    const nodeOptions: http.ServerOptions = {};
+    if (options.maxHeaderSize !== undefined) nodeOptions.maxHeaderSize = options.maxHeaderSize;
+    const server = options.tls === undefined ? http.createServer(nodeOptions) : https.createServer({ ...options.tls, ...nodeOptions });
+    const keepAlive = checkDuration('HttpServer keepAliveTimeout', options.keepAliveTimeout);
+    if (keepAlive !== undefined) server.keepAliveTimeout = keepAlive;
+    const headersTimeout = checkDuration('HttpServer headersTimeout', options.headersTimeout);
+    if (headersTimeout !== undefined) server.headersTimeout = headersTimeout;
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.dispatch(req, res));
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => this.answerClientError(error, socket));
+    server.on('error', (error: Error) => this.onServerError(error));
+    this.raw = server;
+  }
+
+  /** The bound `[host, port]` once listening (the real port when 0 was asked), else the requested one. */
+  get address(): Address {
+    const bound = this.raw.address();
+    if (bound !== null && typeof bound === 'object') return [bound.address, bound.port];
+    return [...this.requested];
+  }
+
+  /** True while listening. */
+  get started(): boolean {
+    return this.listening;
+  }
+
+  /** The number of requests being handled right now. */
+  get activeRequests(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Starts listening, at once; running the returned Operation waits until the server listens
+   * (and throws if it cannot, e.g. the port is taken). Starting twice does nothing.
+   * @example
+   * yield* server.start();
+   */
+  start(): Operation<void> {
+    if (!this.startedListening && !this.closed) {
+      this.startedListening = true;
+      const [host, port] = this.requested;
+      const onListening = (): void => {
+        this.listening = true;
+        for (const w of this.startWaiters) wake(w, undefined);
+        this.startWaiters.clear();
+      };
+      this.raw.listen({ host, port, backlog: this.options.backlog }, onListening);
+    }
+    return new StartOperation(this);
+  }
+
+  /** @internal */
+  *startSteps(): Steps<void> {
+    if (this.listenError !== null) throw this.listenError;
+    if (this.listening || this.closed) return;
+    const w = new ServerWaiter(runningGreenlet('HttpServer.start()'), this.startWaiters, 'HttpServer.start()');
+    this.startWaiters.add(w);
+    yield w.park();
+  }
+
+  /**
+   * Starts (if needed) and blocks until the server is stopped.
+   * @example
+   * spawn(() => server.serveForever());
+   */
+  serveForever(): Operation<void> {
+    return new ServeForeverOperation(this);
+  }
+
+  /** @internal */
+  *serveForeverSteps(): Steps<void> {
+    yield* this.start();
+    if (this.closed) return;
+    const w = new ServerWaiter(runningGreenlet('HttpServer.serveForever()'), this.stopWaiters, 'HttpServer.serveForever()');
+    this.stopWaiters.add(w);
+    yield w.park();
+  }
+
+  /**
+   * Stops accepting new connections, at once; requests already running go on, and idle
+   * keep-alive connections are closed. Use `stop()` to also wait for the running requests.
+   */
+  close(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.raw.close(() => this.onClosed());
+    this.raw.closeIdleConnections();
+  }
+
+  /**
+   * Stops the server gracefully: stops accepting, lets running requests finish for up to
+   * `timeout` ms (default: no limit), then kills their handlers and closes every connection.
+   * Requests that arrive meanwhile on open connections are served with `Connection: close`.
+   * Waits until everything is closed.
+   * @example
+   * yield* server.stop(2000);
+   */
+  stop(timeout?: number): Operation<void> {
+    checkDuration('HttpServer.stop() timeout', timeout);
+    return new StopOperation(this, timeout);
+  }
+
+  /** @internal */
+  *stopSteps(timeout: number | undefined): Steps<void> {
+    this.close();
+    const current = getCurrent();
+    const others = (): Greenlet<unknown>[] => [...this.active].filter((g) => g !== current);
+    if (this.active.size > 0) yield* joinAll(others(), { timeout });
+    const left = others();
+    if (left.length > 0) {
+      try {
+        // As gevent's stop(): whatever has not finished in time is killed, and gets a second to clean up.
+        yield* killAll(left, { timeout: 1000 });
+      } catch (error) {
+        if (!(error instanceof Timeout)) throw error;
+      }
+    }
+    this.raw.closeAllConnections();
+    if (!this.closed && this.startedListening) {
+      const w = new ServerWaiter(runningGreenlet('HttpServer.stop()'), this.stopWaiters, 'HttpServer.stop()');
+      this.stopWaiters.add(w);
+      yield w.park();
+    } else {
+      this.onClosed();
+    }
+  }
+
+  private onClosed(): void {
+    this.closed = true;
+    this.listening = false;
+    for (const w of this.stopWaiters) wake(w, undefined);
+    this.stopWaiters.clear();
+    for (const w of this.startWaiters) wake(w, undefined);
+    this.startWaiters.clear();
+  }
+
+  private onServerError(error: Error): void {
+    if (!this.listening) {
+      this.listenError = error;
+      this.closed = true;
+      if (this.startWaiters.size > 0) {
+        for (const w of this.startWaiters) wakeThrow(w, error);
+        this.startWaiters.clear();
+        for (const w of this.stopWaiters) wakeThrow(w, error);
+        this.stopWaiters.clear();
+        return;
+      }
+      if (this.stopWaiters.size > 0) {
+        for (const w of this.stopWaiters) wakeThrow(w, error);
+        this.stopWaiters.clear();
+        return;
+      }
+    }
+    getHub().handleError(null, error);
+  }
+
+  private dispatch(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const max = this.options.maxBodySize;
+    if (max !== undefined) {
+      const length = Number(req.headers['content-length']);
+      if (length > max) {
+        plainResponse(res, 413, `request body of ${length} bytes is larger than the limit of ${max} bytes`);
+        return;
+      }
+    }
+    if (this.stopping) res.setHeader('Connection', 'close');
+    const g = spawn(serveRequest, this, new ServerRequest(req, max), new ServerResponse(res));
+    this.active.add(g);
+    res.on('close', () => {
+      // The connection went away before the response was complete: nobody is left to answer.
+      if (!res.writableFinished && !g.dead) {
+        g.kill();
+        if (g.dead) this.active.delete(g);
+      }
+    });
+  }
+
+  /** @internal The handler's greenlet ended; `g` may be dead or finishing. */
+  finished(g: Greenlet<unknown>): void {
+    this.active.delete(g);
+  }
+
+  /** @internal */
+  runHandler(request: ServerRequest, response: ServerResponse): unknown {
+    return this.handler(request, response);
+  }
+
+  /** @internal Answers a handler that ended with `error`, if the client can still hear it. */
+  answerFailure(request: ServerRequest, response: ServerResponse, error: unknown, timer: Timeout | null): void {
+    const res = response.raw;
+    if (res.destroyed || res.writableFinished) return;
+    if (res.headersSent) {
+      // Part of a response is out: closing the connection (once what was written is flushed)
+      // is the only honest signal left; the client sees a response cut short.
+      if (res.socket !== null) res.socket.destroySoon();
+      else res.destroy();
+      return;
+    }
+    if (error === timer && timer !== null) {
+      if (request.complete) plainResponse(res, 503, `the request took longer than the server's limit of ${timer.ms} ms`);
+      else plainResponse(res, 408, `the request body did not arrive within the server's limit of ${timer.ms} ms`);
+    } else if (error instanceof HttpStatusError) {
+      plainResponse(res, error.status, error.message);
+    } else if (error instanceof GreenletExit) {
+      plainResponse(res, 503, 'the server is shutting down');
+    } else {
+      plainResponse(res, 500, 'the request handler failed');
+    }
+  }
+
+  private answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    let status = 400;
+    let message = `malformed HTTP request (${error.code ?? error.message})`;
+    if (error.code === 'HPE_HEADER_OVERFLOW') {
+      status = 431;
+      message = `request head larger than the server's limit of ${this.options.maxHeaderSize ?? http.maxHeaderSize} bytes`;
+    } else if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+      status = 408;
+      message = 'the request did not arrive in time';
+    }
+    const body = `${status} ${STATUS_TEXT[status]}: ${message}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    socket.destroySoon();
+  }
+}
+
+/** The body of every request greenlet: runs the handler, then answers whatever it left undone. */
+function* serveRequest(server: HttpServer, request: ServerRequest, response: ServerResponse): Steps<void> {
+  const timeout = server.requestTimeout;
+  const timer = timeout === undefined ? null : Timeout.startNew(timeout);
+  try {
+    const out = server.runHandler(request, response);
+    let result: unknown = out;
+    if (isGenerator(out)) result = yield* out as Steps<unknown>;
+    else if (isThenable(out)) result = yield* call(out);
+    if (!response.raw.writableEnded) {
+      response.end(typeof result === 'string' || result instanceof Uint8Array ? result : undefined);
+    }
+  } catch (error) {
+    server.answerFailure(request, response, error, timer);
+    // A timeout is the server's own decision and a body too large the client's fault, both
+    // answered already: not handler failures. Anything else is rethrown so the hub reports it
+    // (GreenletExit, a kill, is not reported).
+    if ((error !== timer || timer === null) && !(error instanceof HttpStatusError)) throw error;
+  } finally {
+    timer?.cancel();
+    server.finished(getCurrent()!);
+  }
+}
+
+class StartOperation extends Operation<void> {
+  constructor(private readonly server: HttpServer) {
+    super();
+  }
+
+  [Symbol.iterator](): Steps<void> {
+    return this.server.startSteps();
+  }
+}
+
+class ServeForeverOperation extends Operation<void> {
+  constructor(private readonly server: HttpServer) {
+    super();
+  }
+
+  [Symbol.iterator](): Steps<void> {
+    return this.server.serveForeverSteps();
+  }
+}
+
+class StopOperation extends Operation<void> {
+  constructor(
+    private readonly server: HttpServer,
+    private readonly timeout: number | undefined,
+  ) {
+    super();
+  }
+
+  [Symbol.iterator](): Steps<void> {
+    return this.server.stopSteps(this.timeout);
+  }
+}
+
+/**
+ * Creates an `HttpServer` (not yet listening): `createServer(handler, options?)` listens on
+ * 127.0.0.1 with a free port; `createServer(address, handler, options?)` where you say.
+ * @example
+ * const server = createServer(function* (request, response) { response.end('hello'); });
+ * yield* server.start();
+ * const [, port] = server.address;
+ */
+export function createServer(handler: HttpHandler, options?: HttpServerOptions): HttpServer;
+export function createServer(address: AddressLike, handler: HttpHandler, options?: HttpServerOptions): HttpServer;
+export function createServer(
+  first: HttpHandler | AddressLike,
+  second?: HttpHandler | HttpServerOptions,
+  third?: HttpServerOptions,
+): HttpServer {
+  if (typeof first === 'function') return new HttpServer(['127.0.0.1', 0], first, second as HttpServerOptions | undefined);
+  return new HttpServer(first, second as HttpHandler, third);
+}
