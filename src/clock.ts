@@ -63,8 +63,7 @@ export class Clock {
 
   /** Calls `fire()` on every entry that is due, in deadline order, then re-arms. */
   fireDue(): void {
-    this.nodeTimer = null;
-    this.armedFor = Infinity;
+    this.disarm();
     const limit = this.now();
     const heap = this.heap;
     while (heap.length > 0 && heap[0].deadline <= limit) {

@@ -65,7 +65,8 @@ export function describeValue(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
   if (Array.isArray(value)) return 'an array';
   const ctor = (value as { constructor?: { name?: string } }).constructor?.name;
-  return ctor ? `a ${ctor}` : 'an object';
+  if (!ctor || ctor === 'Object') return 'an object';
+  return /^[AEIOU]/.test(ctor) ? `an ${ctor}` : `a ${ctor}`;
 }
 
 /** @internal Validates a duration in milliseconds; `undefined` means "no limit". */

@@ -148,8 +148,17 @@ export function currentGreenlet(): Greenlet | null {
 export function schedule(): void {
   if (!hub.scheduled) {
     hub.scheduled = true;
-    queueMicrotask(drain);
+    queueMicrotask(drainSoon);
   }
+}
+
+/**
+ * One more microtask before draining: `spawn(...); await op` in plain code calls `op.then` from
+ * a microtask queued after the first one, and its greenlet must be queued behind those already
+ * scheduled, not behind everything they do until they block.
+ */
+function drainSoon(): void {
+  queueMicrotask(drain);
 }
 
 /** @internal Runs `fn` in the hub soon, after the greenlets already ready. */

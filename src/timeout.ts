@@ -140,6 +140,8 @@ class WithTimeoutOperation<T, V> extends Operation<T | V> {
       const work = this.work;
       if (work instanceof Operation) return yield* work;
       const out = work();
+      // An Operation or a generator runs right here, under this deadline; a promise through call().
+      if (out instanceof Operation) return (yield* out) as T;
       if (out !== null && typeof out === 'object' && typeof (out as Generator).next === 'function' && typeof (out as Generator).throw === 'function') {
         return (yield* out as Steps<T>);
       }
