@@ -11,12 +11,19 @@ export interface Contender {
   name: string;
   /** Does the job once; resolves when done. Returns extra info to print, if any. */
   run: () => unknown;
+  /**
+   * How many operations one run does, when this contender runs a different count from the rest
+   * of its table (a slow anchor measured on a smaller count); `report` then compares per-op times.
+   */
+  ops?: number;
 }
 
 export interface CaseResult {
   name: string;
   samples: number[];
   median: number;
+  /** The contender's own operation count, when it has one (see `Contender.ops`). */
+  ops?: number;
 }
 
 export function median(values: number[]): number {
@@ -54,26 +61,39 @@ export async function measure(contenders: Contender[], runs = RUNS): Promise<Cas
       samples[j].push(performance.now() - start);
     }
   }
-  return contenders.map((c, j) => ({ name: c.name, samples: samples[j], median: median(samples[j]) }));
+  return contenders.map((c, j) => {
+    const result: CaseResult = { name: c.name, samples: samples[j], median: median(samples[j]) };
+    if (c.ops !== undefined) result.ops = c.ops;
+    return result;
+  });
 }
 
 function pad(text: string, width: number, right = false): string {
   return right ? text.padStart(width) : text.padEnd(width);
 }
 
+/** Microseconds per operation of a result: its median over its own count, or over `ops`. */
+export function perOp(result: CaseResult, ops: number): number {
+  return (result.median * 1000) / (result.ops ?? ops);
+}
+
 /**
  * Prints a table: median time, time per operation (`ops` operations per run), and the ratio of
- * each contender to the first one (>1 means the first one is faster by that factor).
+ * each contender to the first one (>1 means the first one is faster by that factor). A contender
+ * with its own count (`Contender.ops`) shows it after its name, and its ratio compares per-op
+ * times (with equal counts that is the same as comparing medians).
  */
 export function report(title: string, results: CaseResult[], ops: number, unit = 'op'): void {
   const base = results[0];
+  const basePerOp = perOp(base, ops);
   console.log(`\n## ${title}`);
-  console.log(`${pad('contender', 34)}${pad('median ms', 12, true)}${pad(`us/${unit}`, 12, true)}${pad('vs first', 12, true)}`);
+  console.log(`${pad('contender', 40)}${pad('median ms', 12, true)}${pad(`us/${unit}`, 12, true)}${pad('vs first', 12, true)}`);
   for (const r of results) {
-    const perOp = (r.median * 1000) / ops;
-    const ratio = r.median / base.median;
+    const each = perOp(r, ops);
+    const ratio = each / basePerOp;
+    const name = r.ops !== undefined && r.ops !== ops ? `${r.name} [n=${r.ops.toLocaleString('en-US')}]` : r.name;
     console.log(
-      `${pad(r.name, 34)}${pad(r.median.toFixed(1), 12, true)}${pad(perOp.toFixed(3), 12, true)}${pad(`${ratio.toFixed(2)}x`, 12, true)}`,
+      `${pad(name, 40)}${pad(r.median.toFixed(1), 12, true)}${pad(each.toFixed(3), 12, true)}${pad(`${ratio.toFixed(2)}x`, 12, true)}`,
     );
   }
 }
@@ -81,4 +101,20 @@ export function report(title: string, results: CaseResult[], ops: number, unit =
 /** Prints a free-form result line under the current table. */
 export function note(text: string): void {
   console.log(`  ${text}`);
+}
+
+/** The heap in use after full collections (needs `--expose-gc`; without it, as it is). */
+export function heapUsedAfterGc(): number {
+  collect();
+  collect();
+  return process.memoryUsage().heapUsed;
+}
+
+/**
+ * Prints a goal's verdict under the current table: `goal: <what> -- met|NOT met (<figures>)`.
+ * Returns `met`, so a script can count its goals.
+ */
+export function verdict(goal: string, met: boolean, figures: string): boolean {
+  console.log(`  goal: ${goal} -- ${met ? 'met' : 'NOT met'} (${figures})`);
+  return met;
 }
