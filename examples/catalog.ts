@@ -118,4 +118,11 @@ export const catalog: CatalogEntry[] = [
     seed: '002, 004',
     about: 'Pool.map returns results in input order and never runs more than the capacity at once.',
   },
+  // Networking: the seeds' network programs on cooperative sockets and HTTP.
+  {
+    file: 'crawler.js',
+    title: 'Concurrent crawler: one greenlet per URL',
+    seed: '000, 001',
+    about: 'Each greenlet fetches a page with urlopen; they wait at the same time, so the crawl takes about the slowest page.',
+  },
 ];
