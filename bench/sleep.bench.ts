@@ -57,8 +57,7 @@ function greenletBytes(): Promise<number> {
       // Behind every sleeper in the ready queue: when this resumes, all of them are parked.
       yield* sleep(0);
       const during = heapUsedAfterGc();
-      // killAll is typed for Greenlet<unknown>[], which Greenlet<void>[] does not widen to.
-      yield* killAll(all as Greenlet<unknown>[]);
+      yield* killAll(all);
       return (during - before) / COUNT;
     }),
   );
