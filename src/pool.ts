@@ -115,6 +115,8 @@ export abstract class BaseGroup implements Iterable<Greenlet> {
   /** @internal Members already killed, so a second kill does not interrupt their cleanup. */
   readonly dying = new Set<Greenlet>();
   /** @internal */ readonly emptyWaiters: WaitList<undefined>;
+  /** @internal Spawners waiting for a slot, first come, first served (only a Pool has any). */
+  readonly slotWaiters: WaitList<undefined>;
   /** @internal The class name, for error messages. */
   abstract readonly kind: string;
 
@@ -125,6 +127,7 @@ export abstract class BaseGroup implements Iterable<Greenlet> {
 
   constructor(what: string) {
     this.emptyWaiters = new WaitList(`${what}.join()`);
+    this.slotWaiters = new WaitList(`${what}.spawn() (waiting for a free slot)`);
   }
 
   /** The number of members (greenlets tracked and not yet dead), as `Set.size`. */
@@ -331,7 +334,9 @@ export abstract class BaseGroup implements Iterable<Greenlet> {
   abstract trySlot(): boolean;
 
   /** @internal Parks the running greenlet until a slot is handed to it. */
-  abstract waitSlot(): Steps<void>;
+  *waitSlot(): Steps<void> {
+    yield* parkFor<undefined>(this.slotWaiters.enqueue(runningGreenlet(`${this.kind}.spawn()`), undefined), undefined);
+  }
 
   /** @internal Gives a slot back (to the first waiting spawner, if any). */
   abstract releaseSlot(): void;
@@ -420,8 +425,6 @@ export class Group extends BaseGroup {
     return true;
   }
 
-  /** @internal */ *waitSlot(): Steps<void> {}
-
   /** @internal */ releaseSlot(): void {}
 
   /** @internal */ defaultWindow(): number {
@@ -449,7 +452,6 @@ export class Pool extends BaseGroup {
   /** The greatest number of members running at once. */
   readonly capacity: number;
   private taken = 0;
-  private readonly slotWaiters = new WaitList<undefined>('Pool.spawn() (waiting for a free slot)');
   private readonly availabilityWaiters = new WaitList<undefined>('Pool.waitAvailable()');
 
   /** A pool of at most `capacity` (a positive integer) running greenlets. */
@@ -517,11 +519,6 @@ export class Pool extends BaseGroup {
     if (this.taken >= this.capacity || this.slotWaiters.size > 0) return false;
     this.taken++;
     return true;
-  }
-
-  /** @internal */ *waitSlot(): Steps<void> {
-    const w = this.slotWaiters.enqueue(runningGreenlet('Pool.spawn()'), undefined);
-    yield* parkFor<undefined>(w, undefined);
   }
 
   /** @internal Like `waitSlot`, but gives up after `timeout`; returns whether it got one. */
@@ -742,6 +739,7 @@ class MapRun {
 
   readonly onTaskDone = (g: Greenlet): void => {
     const task = g as MapTask;
+    this.group.onMemberDeath(task);
     this.inFlight--;
     const prev = task.prevLive;
     const next = task.nextLive;
@@ -780,10 +778,12 @@ class MapRun {
   /** Reads the input and starts its items, in the running greenlet, until the input ends. */
   *feed(): Steps<void> {
     const { group, iterator, fn } = this;
+    const feeder = runningGreenlet(this.what);
     let burst = 0;
+    let handedOne = false;
     while (!this.closed) {
       if (this.read - this.taken >= this.window) {
-        yield* parkFor(this.feederWait.enqueue(runningGreenlet(this.what), undefined), undefined);
+        yield* parkFor(this.feederWait.enqueue(feeder, undefined), undefined);
         continue;
       }
       if (++burst >= SPAWNS_PER_YIELD) {
@@ -793,7 +793,17 @@ class MapRun {
       }
       if (!group.trySlot()) {
         burst = 0;
-        yield* group.waitSlot();
+        if (handedOne) {
+          // Tasks tend to finish in batches, and the woken feeder runs before the links of the
+          // rest of the batch free their slots: one turn lets them, so it can take them all at
+          // once instead of parking once per item.
+          handedOne = false;
+          yield* sleep(0);
+          continue;
+        }
+        // Parked directly (no generator per wait): this is the hot wait of a busy pool.
+        yield group.slotWaiters.enqueue(feeder, undefined).park();
+        handedOne = true;
         if (this.closed) {
           group.releaseSlot();
           return;
@@ -825,7 +835,8 @@ class MapRun {
       this.liveTail = task;
       if (this.mode === RunMode.Collect) this.values.push(undefined);
       else if (this.mode === RunMode.Ordered) this.pending.push(task);
-      group.track(task);
+      // One link does both jobs (membership and collecting), so a task costs a single link.
+      group.members.add(task);
       task.link(this.onTaskDone);
       task.start();
     }

@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  Event,
   Greenlet,
   GreenletExit,
   Group,
   Pool,
   Timeout,
   getCurrent,
+  idle,
   joinAll,
   operation,
   sleep,
@@ -179,9 +181,26 @@ void test('a Pool never runs more than its capacity, through spawn and through m
   });
   assert.equal(most, 3);
   most = 0;
-  const values = await pool.map(job, durations);
+  // map reads its input only when it can start the item: never more than `capacity` ahead of
+  // the items that finished.
+  let ended = 0;
+  let aheadMost = 0;
+  function* input(): Generator<number> {
+    for (let i = 0; i < durations.length; i++) {
+      aheadMost = Math.max(aheadMost, i + 1 - ended);
+      yield durations[i];
+    }
+  }
+  const values = await pool.map(function* (ms: number) {
+    try {
+      return yield* job(ms);
+    } finally {
+      ended++;
+    }
+  }, input());
   assert.deepEqual(values, durations);
   assert.equal(most, 3);
+  assert.equal(aheadMost, 3);
   assert.equal(pool.freeCount(), 3);
   assert.equal(pool.size, 0);
 });
@@ -292,13 +311,15 @@ void test('Pool.add waits for a slot, or throws Full; waitAvailable returns the 
   const log: string[] = [];
   await run(function* () {
     const pool = new Pool(2);
+    const gateA = new Event();
+    const gateB = new Event();
     const a = new Greenlet(function* () {
-      yield* sleep(10);
+      yield* gateA.wait();
     });
     yield* pool.add(a);
     a.start();
     yield* pool.spawn(function* () {
-      yield* sleep(5);
+      yield* gateB.wait();
     });
     try {
       yield* pool.add(new Greenlet(() => 1), { block: false });
@@ -311,7 +332,9 @@ void test('Pool.add waits for a slot, or throws Full; waitAvailable returns the 
       log.push(`${(error as Error).name} after a timeout`);
     }
     log.push(`available within 1 ms: ${yield* pool.waitAvailable(1)}`);
+    spawn(() => gateB.set());
     log.push(`available: ${yield* pool.waitAvailable()}`);
+    gateA.set();
     yield* pool.join();
     log.push(`available: ${yield* pool.waitAvailable()}`);
   });
@@ -414,16 +437,23 @@ void test('a map whose caller is killed stops reading and kills its running item
 
 void test('imap hands out values in input order while items finish out of order', async () => {
   const log: string[] = [];
+  // b finishes first, d starts in its slot and finishes next, then c, then a: each waits for the
+  // one before it, so the completion order is d, c, a whatever the timing.
+  const finished = { a: new Event(), b: new Event(), c: new Event(), d: new Event() };
+  const waitsFor = { a: finished.c, b: null, c: finished.d, d: finished.b } as const;
   await run(function* () {
-    const stream = new Pool(3).imap(function* (ms: number) {
-      yield* sleep(ms);
-      log.push(`done ${ms}`);
-      return ms;
-    }, [30, 10, 20, 1]);
+    const stream = new Pool(3).imap(function* (name: 'a' | 'b' | 'c' | 'd') {
+      const before = waitsFor[name];
+      if (before === null) yield* sleep(1);
+      else yield* before.wait();
+      log.push(`done ${name}`);
+      finished[name].set();
+      return name;
+    }, ['a', 'b', 'c', 'd'] as const);
     for (let r = yield* stream.next(); !r.done; r = yield* stream.next()) log.push(`got ${r.value}`);
     log.push('end');
   });
-  assert.deepEqual(log, ['done 10', 'done 1', 'done 20', 'done 30', 'got 30', 'got 10', 'got 20', 'got 1', 'end']);
+  assert.deepEqual(log, ['done b', 'done d', 'done c', 'done a', 'got a', 'got b', 'got c', 'got d', 'end']);
 });
 
 void test('imapUnordered hands out values in completion order', async () => {
@@ -439,9 +469,18 @@ void test('imapUnordered hands out values in completion order', async () => {
 });
 
 void test('a failed item throws from the next() at its place, and the rest follow', async () => {
+  // Items 0 and 1 hold their slots until item 4 has run (2 fails first, 3 and 4 take its slot
+  // in turn); then 1 finishes before 0.
+  let lastDone = new Event();
   function* job(n: number): Steps<number> {
-    yield* sleep([80, 60, 5, 5, 5][n]);
     if (n === 2) throw new Error(`bad ${n}`);
+    if (n < 2) {
+      yield* lastDone.wait();
+      if (n === 0) yield* sleep(1);
+    } else {
+      yield* sleep(0);
+      if (n === 4) lastDone.set();
+    }
     return n;
   }
   function* drain(stream: ReturnType<Pool['imap']>): Steps<string[]> {
@@ -458,9 +497,11 @@ void test('a failed item throws from the next() at its place, and the rest follo
   }
   const pool = new Pool(3);
   const ordered = await run(() => drain(pool.imap(job, [0, 1, 2, 3, 4])));
+  lastDone = new Event();
   const unordered = await run(() => drain(pool.imapUnordered(job, [0, 1, 2, 3, 4])));
   assert.deepEqual(ordered, ['0', '1', 'bad 2', '3', '4']);
   assert.deepEqual(unordered, ['bad 2', '3', '4', '1', '0']);
+  assert.equal(pool.freeCount(), 3);
 });
 
 void test('an input that throws fails the stream at its place, after the items read before it', async () => {
@@ -496,11 +537,18 @@ void test('imap over an endless input reads only as far as it runs, with a bound
   const pool = new Pool(4);
   const log: string[] = [];
   await run(function* () {
-    // Item 0 is slow: the others finish and wait in the reorder buffer, which must not grow.
+    // Item 0 is held back until everything else has run: the others finish and wait in the
+    // reorder buffer, which must not grow.
+    const release = new Event();
+    spawn(function* () {
+      yield* idle();
+      release.set();
+    });
     const stream = pool.imap(function* (n: number) {
       most = Math.max(most, ++running);
       try {
-        yield* sleep(n === 0 ? 30 : 1);
+        if (n === 0) yield* release.wait();
+        else yield* sleep(0);
         return n;
       } finally {
         running--;
@@ -512,7 +560,7 @@ void test('imap over an endless input reads only as far as it runs, with a bound
       if (r.done !== true) got.push(r.value);
       if (i === 0) log.push(`after the first value: ${reads.length} read`);
     }
-    yield* sleep(20);
+    yield* idle();
     log.push(`got ${got.join(',')}; ${reads.length} read in all`);
     stream.close();
     yield* pool.join();
@@ -543,12 +591,15 @@ void test('several readers of one stream share its values, each value taken once
   const taken: string[] = [];
   await run(function* () {
     const stream = new Pool(4).imap(function* (n: number) {
-      yield* sleep(n % 2 === 0 ? 6 : 2);
+      yield* sleep(0);
       return n;
     }, [0, 1, 2, 3, 4, 5, 6, 7]);
     const readers = ['r1', 'r2', 'r3'].map((name) =>
       spawn(function* () {
-        for (let r = yield* stream.next(); !r.done; r = yield* stream.next()) taken.push(`${name}:${r.value}`);
+        for (let r = yield* stream.next(); !r.done; r = yield* stream.next()) {
+          taken.push(`${name}:${r.value}`);
+          yield* sleep(0);
+        }
       }),
     );
     yield* joinAll(readers);
