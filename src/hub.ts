@@ -83,9 +83,12 @@ export class Hub {
   describeBlocked(): string {
     const lines: string[] = [];
     for (let g = this.liveHead; g !== null; g = g.liveNext) {
-      if (g.parkedOn !== null) lines.push(`  ${String(g)} waits on ${g.parkedOn.describe()}`);
+      if (g.parkedOn === null) continue;
+      const who = g.isCarrier ? `${String(g)} (an await in plain code)` : String(g);
+      lines.push(`  ${who} waits on ${g.parkedOn.describe()}`);
     }
-    return lines.join('\n');
+    // The live list starts with the most recent greenlet; report them in the order they began.
+    return lines.reverse().join('\n');
   }
 
   /**
