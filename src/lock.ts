@@ -19,6 +19,8 @@ export interface AcquireOptions {
   timeout?: number;
 }
 
+const NO_OPTIONS: AcquireOptions = Object.freeze({});
+
 /** What `holding` runs: an Operation, or a generator function (a greenlet body). */
 export type HoldingBody<R> = Operation<R> | (() => Steps<R>);
 
@@ -188,8 +190,12 @@ export class Semaphore extends Lockable {
    *   try { yield* work(); } finally { sem.release(); }
    * }
    */
-  acquire(options: AcquireOptions = {}): Operation<boolean> {
-    const timeout = checkDuration(`${this.constructor.name}.acquire() timeout`, options.timeout);
+  acquire(options: AcquireOptions = NO_OPTIONS): Operation<boolean> {
+    // The message is only built for a bad value: acquire() is a hot path.
+    const timeout =
+      options.timeout === undefined
+        ? undefined
+        : checkDuration(`${this.constructor.name}.acquire() timeout`, options.timeout);
     return new AcquireOperation(this, this.waiters, options.blocking !== false, timeout);
   }
 
