@@ -187,7 +187,9 @@ export abstract class BaseGroup implements Iterable<Greenlet> {
   /**
    * Kills every member, at once (like `Greenlet.kill`); running the returned Operation waits
    * for them to die (up to `timeout`, never throwing on it). Greenlets added afterwards are not
-   * affected. In a Pool, spawners waiting for a slot get one as the killed greenlets die.
+   * affected. In a Pool, spawners waiting for a slot get one as the killed greenlets die. A map
+   * or stream running on the group goes on with the rest of its input, the killed items' values
+   * being their `GreenletExit`, as in gevent; `close()` a stream to stop it.
    * @example
    * group.kill();                        // fire and forget
    * yield* group.kill({ timeout: 500 }); // and wait for their cleanup
@@ -638,7 +640,8 @@ class GroupJoinOperation extends Operation<boolean> {
     } finally {
       for (const g of watched) g.unlink(onFailure);
     }
-    // A member that died just now may not have run its links yet: fall back to input order.
+    // A member that died just now may not have run its links yet: fall back to the order in
+    // which the members joined.
     const failed = firstFailed ?? watched.find((g) => g.dead && !g.successful());
     if (failed !== undefined) throw failed.exception;
     return emptied;
