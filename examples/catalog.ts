@@ -125,4 +125,34 @@ export const catalog: CatalogEntry[] = [
     seed: '000, 001',
     about: 'Each greenlet fetches a page with urlopen; they wait at the same time, so the crawl takes about the slowest page.',
   },
+  {
+    file: 'echo-upper.js',
+    title: 'Upper-case echo server: 500 concurrent clients',
+    seed: '000, 002',
+    about: 'StreamServer runs one greenlet per connection; each handler is a plain recv/sendall loop.',
+  },
+  {
+    file: 'hello-byebye.js',
+    title: 'hello / byebye: a socket server and its clients',
+    seed: '001',
+    about: 'The server greets each connection from its own greenlet, so a slow client never holds up the others.',
+  },
+  {
+    file: 'nonblocking-server.js',
+    title: 'I/O models: a non-blocking server that polls',
+    seed: '001',
+    about: 'accept and recv throw BlockingIOError when nothing is there, so the loop spins while it waits.',
+  },
+  {
+    file: 'select-server.js',
+    title: 'I/O models: a select() server',
+    seed: '001',
+    about: 'One greenlet serves every connection, parked in select() until some socket is ready.',
+  },
+  {
+    file: 'port-scanner.js',
+    title: 'Port scanner: Pool(500) of connection attempts',
+    seed: '004',
+    about: 'One greenlet per port tries a connection with a short timeout; it finds exactly the listeners the program opened.',
+  },
 ];
