@@ -147,12 +147,22 @@ export function currentGreenlet(): Greenlet | null {
   return current;
 }
 
+/** When the current burst of drains began; -1 once Node's event loop has turned since. */
+let burstStart = -1;
+
+function endBurst(): void {
+  burstStart = -1;
+}
+
 /** @internal Queues a drain of the ready queue if none is queued. */
 export function schedule(): void {
-  if (!hub.scheduled) {
-    hub.scheduled = true;
-    queueMicrotask(drainSoon);
-  }
+  if (hub.scheduled) return;
+  hub.scheduled = true;
+  // Drains chained through microtasks (a promise wakes a greenlet that waits for another
+  // promise, or plain code awaits Operations in a loop) would never let Node's event loop turn:
+  // past a slice, the next drain goes through it.
+  if (burstStart >= 0 && hub.clock.now() - burstStart >= SLICE_MS) setImmediate(drain);
+  else queueMicrotask(drainSoon);
 }
 
 /**
@@ -355,6 +365,10 @@ function step(g: Greenlet): void {
 function drain(): void {
   const ready = hub.ready;
   const start = hub.clock.now();
+  if (burstStart < 0) {
+    burstStart = start;
+    setImmediate(endBurst);
+  }
   let steps = 0;
   while (ready.length > 0) {
     const item = ready.shift();

@@ -2,7 +2,7 @@ import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Greenlet, Hub, getHub, joinAll, operation, sleep, spawn, type Steps } from '../src/index.js';
+import { Greenlet, Hub, call, getHub, joinAll, operation, sleep, spawn, type Steps } from '../src/index.js';
 import { callSoon } from '../src/hub.js';
 
 const reported: [Greenlet | null, unknown][] = [];
@@ -67,6 +67,37 @@ void test('the hub yields to Node: callbacks run while two greenlets ping-pong w
   assert.deepEqual([...seen].sort(), ['immediate', 'io', 'timer']);
   assert.deepEqual(log.sort(), ['a stops', 'b stops']);
   assert.ok(rounds < 5_000_000, 'the callbacks never ran');
+});
+
+void test('the hub yields to Node while a greenlet waits for promise after promise', async () => {
+  let stop = false;
+  let rounds = 0;
+  setImmediate(() => {
+    stop = true;
+  });
+  const g = spawn(function* () {
+    while (!stop && rounds < 1_000_000) {
+      rounds++;
+      yield* call(Promise.resolve(rounds));
+    }
+  });
+  await g.join();
+  assert.equal(stop, true);
+  assert.ok(rounds < 1_000_000, 'the setImmediate callback never ran');
+});
+
+void test('the hub yields to Node while plain code awaits Operations in a loop', async () => {
+  let stop = false;
+  let rounds = 0;
+  setImmediate(() => {
+    stop = true;
+  });
+  while (!stop && rounds < 200_000) {
+    rounds++;
+    await sleep(0);
+  }
+  assert.equal(stop, true);
+  assert.ok(rounds < 200_000, 'the setImmediate callback never ran');
 });
 
 void test('a sleeping greenlet is woken by its timer while others ping-pong', async () => {
