@@ -1,6 +1,7 @@
 /**
  * The error classes users catch by name, as in gevent. Each sets `name` to its class name on the
- * prototype, so `err.name` survives `structuredClone` and a trip through a worker or child.
+ * prototype (not on every instance), so `err.name`, `String(err)` and the first line of the stack
+ * carry the name users search for, even after minification renames the class.
  */
 
 function nameClass(cls: { prototype: Error; name: string }): void {

@@ -518,6 +518,53 @@ void test('links run in the hub after death, in link order, filtered by outcome'
   ]);
 });
 
+void test('joiners woken by a death run one by one between the other links, as in gevent', async () => {
+  const log: string[] = [];
+  await run(function* () {
+    const g = spawn(function* () {
+      yield* sleep(10);
+    });
+    const joiner = (tag: string) =>
+      spawn(function* () {
+        yield* g.join();
+        log.push(`${tag} woke`);
+        yield* sleep(0);
+        log.push(`${tag} again`);
+      });
+    joiner('j1');
+    yield* sleep(0);
+    g.link(() => log.push('callback'));
+    joiner('j2');
+    yield* sleep(0);
+    yield* g.join();
+    log.push('main woke');
+    yield* sleep(10);
+  });
+  assert.deepEqual(log, ['j1 woke', 'callback', 'j2 woke', 'main woke', 'j1 again', 'j2 again']);
+});
+
+void test('killing a greenlet that is ready to run throws at the yield* it resumes from', async () => {
+  const log: string[] = [];
+  const spinner = spawn(function* () {
+    try {
+      for (;;) {
+        yield* sleep(0);
+        log.push('spin');
+      }
+    } catch (e) {
+      log.push((e as Error).name);
+    }
+  });
+  await run(function* () {
+    yield* sleep(0);
+    yield* sleep(0);
+    spinner.kill();
+    log.push('killed');
+    yield* spinner.join();
+  });
+  assert.deepEqual(log, ['spin', 'spin', 'killed', 'GreenletExit']);
+});
+
 void test('a link added after death still runs, soon (not synchronously)', async () => {
   const log: string[] = [];
   const g = spawn(() => 1);
