@@ -223,6 +223,8 @@ export class Greenlet<T = unknown> {
     checkDuration('startLater() delay', ms);
     if (this.state !== State.New) return;
     this.state = State.Scheduled;
+    // Never due: no timer, which would only keep the process alive.
+    if (ms === Infinity) return;
     this.startTimer = new StartTimer(this);
     getHub().clock.add(this.startTimer, ms);
   }

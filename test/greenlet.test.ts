@@ -184,6 +184,25 @@ void test('killing a greenlet scheduled with spawnLater before it starts: it nev
   assert.ok(g.value instanceof GreenletExit);
 });
 
+void test('spawnLater(Infinity) never starts and arms no timer', async () => {
+  let ran = false;
+  const g = spawnLater(Infinity, () => {
+    ran = true;
+  });
+  assert.equal(getHub().clock.size, 0);
+  await sleep(5);
+  assert.equal(ran, false);
+  g.kill();
+  assert.equal(g.dead, true);
+});
+
+void test('a Greenlet is not thenable: it travels through promises unchanged', async () => {
+  const g = spawn(() => 1);
+  assert.equal(await Promise.resolve(g), g);
+  assert.equal(await new Promise((r) => r(g)), g);
+  await g.join();
+});
+
 void test('spawn rejects what it cannot run, at once, with TypeError', () => {
   const bad: unknown[] = [42, 'fn', null, undefined, {}, async function* () {}];
   for (const fn of bad) {
