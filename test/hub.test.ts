@@ -1,6 +1,7 @@
 import { test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { Greenlet, Hub, call, getHub, joinAll, operation, sleep, spawn, type Steps } from '../src/index.js';
 import { callSoon } from '../src/hub.js';
@@ -214,4 +215,22 @@ void test('a greenlet woken by a timer goes behind the ones already ready', asyn
     yield* sleeper.join();
   });
   assert.deepEqual(log, ['x', 'y', 'sleeper']);
+});
+
+void test('each worker thread has a hub of its own', async () => {
+  const log: string[] = [];
+  const ticker = spawn(function* () {
+    for (let i = 0; i < 3; i++) {
+      yield* sleep(2);
+      log.push(`main ${i}`);
+    }
+  });
+  const fromWorker = await new Promise<unknown>((resolve, reject) => {
+    const worker = new Worker(new URL('./fixtures/worker-hub.js', import.meta.url));
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await ticker.join();
+  assert.deepEqual(fromWorker, ['b', 'a', 'pending 0', 'LoopExit']);
+  assert.deepEqual(log, ['main 0', 'main 1', 'main 2']);
 });
