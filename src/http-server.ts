@@ -15,6 +15,7 @@ import { Operation, call, type Steps } from './operation.js';
 import { Greenlet, getCurrent, spawn } from './greenlet.js';
 import { Timeout } from './timeout.js';
 import { joinAll, killAll } from './wait.js';
+import { Group, Pool } from './pool.js';
 import { Waiter, runningGreenlet } from './waiter.js';
 import { ByteReader, MapOperation, StreamWriter, decodeText, toBuffer } from './io-stream.js';
 
@@ -58,6 +59,12 @@ export interface HttpServerOptions {
   tls?: SecureContextOptions & TlsOptions;
   /** Listen backlog. Default: Node's (511). */
   backlog?: number;
+  /**
+   * How request greenlets are spawned, as gevent servers' `spawn`: a `Pool`, or a pool size,
+   * bounds how many requests are handled at once (the others wait, in arrival order); a `Group`
+   * keeps track of them without a bound. Default: a new greenlet per request, unbounded.
+   */
+  spawn?: number | Pool | Group;
 }
 
 const STATUS_TEXT = http.STATUS_CODES;
@@ -326,6 +333,15 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 
+/**
+ * True when the client of a request is gone (its connection closed before the response ended).
+ * The request's socket is the one to look at: a pipelined response gets its socket only once
+ * the responses before it are done.
+ */
+function clientGone(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  return res.destroyed || req.socket.destroyed;
+}
+
 function plainResponse(response: http.ServerResponse, status: number, message: string): void {
   for (const name of response.getHeaderNames()) response.removeHeader(name);
   const body = `${status} ${STATUS_TEXT[status] ?? ''}: ${message}\n`;
@@ -362,6 +378,12 @@ export class HttpServer {
   readonly requestTimeout: number | undefined;
   /** Greenlets of the requests being handled. */
   private readonly active = new Set<Greenlet<unknown>>();
+  private readonly pool: Pool | null;
+  private readonly group: Group | null;
+  /** @internal Requests waiting for a free slot of the pool, oldest first. */
+  readonly queued: [ServerRequest, ServerResponse][] = [];
+  /** @internal The greenlet that moves queued requests into the pool, while there are any. */
+  feeder: Greenlet<void> | null = null;
   private readonly startWaiters = new Set<ServerWaiter>();
   private readonly stopWaiters = new Set<ServerWaiter>();
   private listening = false;
@@ -378,6 +400,16 @@ export class HttpServer {
     this.handler = handler;
     this.options = options;
     this.requestTimeout = checkDuration('HttpServer requestTimeout', options.requestTimeout);
+    const spawnOption = options.spawn;
+    if (spawnOption === undefined || spawnOption instanceof Pool || spawnOption instanceof Group) {
+      this.pool = spawnOption instanceof Pool ? spawnOption : null;
+      this.group = spawnOption instanceof Group ? spawnOption : null;
+    } else if (typeof spawnOption === 'number') {
+      this.pool = new Pool(spawnOption);
+      this.group = null;
+    } else {
+      throw new TypeError(`HttpServer spawn must be a Pool, a Group or a pool size, got ${describeValue(spawnOption)}`);
+    }
     const nodeOptions: http.ServerOptions = {};
     if (options.maxHeaderSize !== undefined) nodeOptions.maxHeaderSize = options.maxHeaderSize;
     const server = options.tls === undefined ? http.createServer(nodeOptions) : https.createServer({ ...options.tls, ...nodeOptions });
@@ -483,9 +515,20 @@ export class HttpServer {
   *stopSteps(timeout: number | undefined): Steps<void> {
     this.close();
     const current = getCurrent();
-    const others = (): Greenlet<unknown>[] => [...this.active].filter((g) => g !== current);
-    if (this.active.size > 0) yield* joinAll(others(), { timeout });
-    const left = others();
+    const busy = (): Greenlet<unknown>[] => {
+      const list = [...this.active].filter((g) => g !== current);
+      if (this.feeder !== null && this.feeder !== current) list.push(this.feeder);
+      return list;
+    };
+    // Requests still arriving on open connections (answered with Connection: close) or waiting
+    // for the pool join the wait, until the deadline.
+    const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
+    for (let waiting = busy(); waiting.length > 0; waiting = busy()) {
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) break;
+      yield* joinAll(waiting, { timeout: remaining === Infinity ? undefined : remaining });
+    }
+    const left = busy();
     if (left.length > 0) {
       try {
         // As gevent's stop(): whatever has not finished in time is killed, and gets a second to clean up.
@@ -543,7 +586,23 @@ export class HttpServer {
       }
     }
     if (this.stopping) res.setHeader('Connection', 'close');
-    const g = spawn(serveRequest, this, new ServerRequest(req, max), new ServerResponse(res));
+    const request = new ServerRequest(req, max);
+    const response = new ServerResponse(res);
+    if (this.pool !== null) {
+      this.queued.push([request, response]);
+      this.feeder ??= spawn(feedPool, this, this.pool);
+      return;
+    }
+    const g = this.group === null ? spawn(serveRequest, this, request, response) : this.group.spawn(serveRequest, this, request, response);
+    this.track(g, req, res);
+  }
+
+  /** @internal A request greenlet started: it is killed if its client goes away first. */
+  track(g: Greenlet<unknown>, req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (clientGone(req, res)) {
+      g.kill();
+      return;
+    }
     this.active.add(g);
     res.on('close', () => {
       // The connection went away before the response was complete: nobody is left to answer.
@@ -607,6 +666,32 @@ export class HttpServer {
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
     socket.destroySoon();
+  }
+}
+
+/**
+ * Moves queued requests into the pool as slots free up, oldest first, as gevent's pool-bounded
+ * servers do; requests whose client left while they waited are dropped. Killed (by `stop`), it
+ * answers the requests still waiting with 503.
+ */
+function* feedPool(server: HttpServer, pool: Pool): Steps<void> {
+  const queued = server.queued;
+  try {
+    while (queued.length > 0) {
+      const [request, response] = queued[0];
+      if (clientGone(request.raw, response.raw)) {
+        queued.shift();
+        continue;
+      }
+      const g = yield* pool.spawn(serveRequest, server, request, response);
+      queued.shift();
+      server.track(g, request.raw, response.raw);
+    }
+  } finally {
+    server.feeder = null;
+ for (const [request, response] of queued.splice(0)) {
+      if (!clientGone(request.raw, response.raw) && !response.raw.headersSent) plainResponse(response.raw, 503, 'the server is shutting down');
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import http from 'node:http';
-import { GreenletExit, Timeout, getCurrent, joinAll, operation, sleep, spawn, type Steps } from '../src/index.js';
+import { Group, GreenletExit, Pool, Timeout, getCurrent, joinAll, operation, sleep, spawn, type Steps } from '../src/index.js';
 import {
   ClientResponse,
   HTTPError,
@@ -399,4 +399,95 @@ test('https: the server with tls options, urlopen with a trusted CA', async (t) 
       yield* server.stop(1000);
     }
   });
+});
+
+test('spawn: a pool size or a Pool bounds the requests handled at once; the others wait', async () => {
+  for (const spawnOption of [2, new Pool(2)]) {
+    let running = 0;
+    let most = 0;
+    await withServer(
+      function* (request) {
+        running++;
+        most = Math.max(most, running);
+        yield* sleep(30);
+        running--;
+        return request.path;
+      },
+      function* (base) {
+        const clients = Array.from({ length: 6 }, (_, i) =>
+          spawn(function* () {
+            return yield* (yield* urlopen(`${base}/${i}`)).text();
+          }),
+        );
+        yield* joinAll(clients, { raiseError: true });
+        assert.deepEqual(
+          clients.map((c) => c.value),
+          clients.map((_, i) => `/${i}`),
+        );
+      },
+      { spawn: spawnOption },
+    );
+    assert.equal(most, 2);
+  }
+});
+
+test('spawn: a Group keeps track of the request greenlets', async () => {
+  const group = new Group();
+  const sizes: number[] = [];
+  await withServer(
+    function* () {
+      sizes.push(group.size);
+      return 'ok';
+    },
+    function* (base) {
+      yield* (yield* urlopen(base)).readAll();
+      yield* sleep(10);
+      sizes.push(group.size);
+    },
+    { spawn: group },
+  );
+  assert.deepEqual(sizes, [1, 0]);
+  assert.throws(() => new HttpServer(['127.0.0.1', 0], () => 'x', { spawn: 'many' as unknown as number }), {
+    name: 'TypeError',
+    message: /spawn must be a Pool, a Group or a pool size, got "many"/,
+  });
+});
+
+test('stop(timeout) with a full pool: the running request is killed, the waiting ones get 503', async () => {
+  const events: string[] = [];
+  await operation(function* () {
+    const server = new HttpServer(
+      ['127.0.0.1', 0],
+      function* (request) {
+        events.push(`handling ${request.path}`);
+        try {
+          yield* sleep(10_000);
+        } finally {
+          events.push(`finally ${request.path}`);
+        }
+      },
+      { spawn: 1 },
+    );
+    yield* server.start();
+    const base = `http://127.0.0.1:${server.address[1]}`;
+    const first = spawn(function* () {
+      const response = yield* urlopen(`${base}/first`);
+      return response.status;
+    });
+    yield* sleep(50);
+    const waiting = ['/a', '/b'].map((path) =>
+      spawn(function* () {
+        const response = yield* urlopen(base + path);
+        return `${response.status} ${yield* response.text()}`;
+      }),
+    );
+    yield* sleep(50);
+    yield* server.stop(100);
+    yield* joinAll([first, ...waiting]);
+    assert.deepEqual(
+      waiting.map((g) => g.value),
+      ['503 503 Service Unavailable: the server is shutting down\n', '503 503 Service Unavailable: the server is shutting down\n'],
+    );
+  });
+  assert.deepEqual(events, ['handling /first', 'finally /first']);
 });
