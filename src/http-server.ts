@@ -17,6 +17,7 @@ import { Timeout } from './timeout.js';
 import { joinAll, killAll } from './wait.js';
 import { Group, Pool } from './pool.js';
 import { Waiter, runningGreenlet } from './waiter.js';
+import { listenNow } from './socket-errors.js';
 import { HttpStatusError, ServerRequest, ServerResponse, type Address } from './http-messages.js';
 
 export { ServerRequest, ServerResponse, type Address };
@@ -228,10 +229,12 @@ export class HttpServer {
   }
 
   /**
-   * Starts listening, at once; running the returned Operation waits until the server listens
-   * (and throws if it cannot, e.g. the port is taken). Starting twice does nothing.
+   * Starts listening, at once: on an IP address the port is bound before `start` returns, so
+   * `address` gives it (as with `StreamServer`). Running the returned Operation waits until the
+   * server listens, and throws if it cannot (e.g. `EADDRINUSE`). Starting twice does nothing.
    * @example
    * yield* server.start();
+   * const [, port] = server.address;
    */
   start(): Operation<void> {
     if (!this.startedListening && !this.closed) {
@@ -242,7 +245,8 @@ export class HttpServer {
         for (const w of this.startWaiters) wake(w, undefined);
         this.startWaiters.clear();
       };
-      this.raw.listen({ host, port, backlog: this.options.backlog }, onListening);
+      this.raw.once('listening', onListening);
+      if (listenNow(this.raw, host, port, this.options.backlog ?? 511)) this.listening = true;
     }
     return new StartOperation(this);
   }

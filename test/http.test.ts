@@ -354,6 +354,17 @@ test('serveForever blocks until stop(); start() reports a port already in use', 
   assert.deepEqual(events, ['hi', 'clash: EADDRINUSE', 'serveForever returned', 'started after stop: false']);
 });
 
+test('start() binds at once on an IP address, so address has the port before any wait', async () => {
+  await operation(function* () {
+    const server = createServer(['127.0.0.1', 0], () => 'now');
+    void server.start();
+    const [host, port] = server.address;
+    assert.deepEqual([host, port > 0, server.started], ['127.0.0.1', true, true]);
+    assert.equal(yield* (yield* urlopen(`http://127.0.0.1:${port}/`)).text(), 'now');
+    yield* server.stop();
+  });
+});
+
 test('await works from plain async code too', async () => {
   const server = createServer(['127.0.0.1', 0], function* (request) {
     return `${request.method} ok`;
