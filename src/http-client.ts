@@ -36,15 +36,24 @@ export interface UrlopenOptions {
   tls?: ConnectionOptions;
 }
 
-/** The keep-alive agents shared by every `urlopen` that names none: connections are reused. */
+/**
+ * The keep-alive agents shared by every `urlopen` that names none, so connections are reused;
+ * tune them (e.g. `maxSockets`) or `destroy()` them to drop idle connections at once.
+ * @example
+ * defaultAgents.http.maxSockets = 50;
+ */
 export const defaultAgents = {
   http: new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
   https: new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
 };
 
 /**
- * The error `raiseForStatus()` throws for a 4xx or 5xx response. Mirrors
- * `urllib.error.HTTPError` (`code`, `reason`, `headers`, `url`).
+ * The error `raiseForStatus()` throws for a 4xx or 5xx response; use it to treat error statuses
+ * as exceptions, as urllib does. Mirrors `urllib.error.HTTPError` (`code`, `reason`, `headers`,
+ * `url`).
+ * @example
+ * try { (yield* urlopen(url)).raiseForStatus(); }
+ * catch (e) { if (e instanceof HTTPError && e.code === 404) console.log('missing:', e.url); }
  */
 export class HTTPError extends Error {
   /** The status code, e.g. 404; the same as `status`. */

@@ -66,12 +66,18 @@ export interface RunOptions extends PopenOptions {
 
 type Output = string | Uint8Array;
 
-/** Base class of this module's errors. Mirrors `subprocess.SubprocessError`. */
+/**
+ * Base class of this module's errors, to catch them all at once. Mirrors
+ * `subprocess.SubprocessError`.
+ * @example
+ * try { yield* run(cmd, { check: true, timeout: 1000 }); }
+ * catch (e) { if (e instanceof SubprocessError) console.log('failed or too slow:', e.message); }
+ */
 export class SubprocessError extends Error {}
 nameErrorClass(SubprocessError);
 
 function describeCmd(cmd: string | readonly string[]): string {
-  return typeof cmd === 'string' ? JSON.stringify(cmd) : JSON.stringify(cmd);
+  return JSON.stringify(cmd);
 }
 
 /**
@@ -144,7 +150,12 @@ function stdioFor(what: string, spec: StdioSpec): 'pipe' | 'ignore' | 'inherit' 
 
 /**
  * A child's output pipe (`Popen.stdout`, `Popen.stderr`), read with Operations; bytes, or
- * strings in text mode.
+ * strings in text mode. Use it to process output as it comes, rather than all at the end.
+ * @example
+ * const p = new Popen(['ping', '-c', '3', '127.0.0.1'], { stdout: PIPE, text: true });
+ * for (let line = yield* p.stdout!.readline(); line !== ''; line = yield* p.stdout!.readline()) {
+ *   console.log(line.trim());
+ * }
  */
 export class PipeReader<T extends Output = Uint8Array> {
   private readonly decoder: StringDecoder | null;
@@ -193,7 +204,14 @@ class MapBytes<T> extends Operation<T> {
   }
 }
 
-/** A child's stdin pipe (`Popen.stdin`): `write` waits while the child is slow to read. */
+/**
+ * A child's stdin pipe (`Popen.stdin`): `write` waits while the child is slow to read, so
+ * feeding a child never buffers without bound; `close()` sends end-of-file.
+ * @example
+ * const p = new Popen(['wc', '-l'], { stdin: PIPE, stdout: PIPE, text: true });
+ * for (const line of lines) yield* p.stdin!.write(`${line}\n`);
+ * p.stdin!.close();
+ */
 export class PipeWriter {
   private readonly writer: StreamWriter;
 
@@ -504,8 +522,12 @@ class CommunicateOperation extends Operation<[Output | null, Output | null]> {
 }
 
 /**
- * What `run` returns: `args`, `returncode`, and `stdout`/`stderr` when captured (else null).
- * Mirrors `subprocess.CompletedProcess`.
+ * What `run` returns: `args`, `returncode`, and `stdout`/`stderr` when captured (else null);
+ * `checkReturncode()` turns a failure into an error after the fact. Mirrors
+ * `subprocess.CompletedProcess`.
+ * @example
+ * const done = yield* run(['make'], { captureOutput: true, text: true });
+ * if (done.returncode !== 0) console.error(done.stderr);
  */
 export class CompletedProcess<T extends Output = Uint8Array> {
   constructor(
