@@ -253,7 +253,14 @@ class UrlopenOperation extends Operation<ClientResponse> {
     // Errors after the response head reach the body reader through the response itself.
     request.on('error', (error) => wakeThrow(w, error));
     request.end(body);
-    const r = yield* parkFor<http.IncomingMessage>(w, this.timeout);
+    let r: http.IncomingMessage | typeof TIMED_OUT;
+    try {
+      r = yield* parkFor<http.IncomingMessage>(w, this.timeout);
+    } catch (error) {
+      // Also when a kill lands just after the response head arrived: nobody will read it.
+      request.destroy();
+      throw error;
+    }
     if (r === TIMED_OUT) {
       request.destroy();
       throw new Timeout(this.timeout, undefined, `urlopen(${url.href}) got no response within ${this.timeout} ms`);
