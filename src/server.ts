@@ -3,7 +3,7 @@
  * (`DatagramServer`), so a handler is a plain sequential body: read, compute, write. Mirrors
  * `gevent.server` and `gevent.baseserver`.
  */
-import { Operation, call, operation, type Steps } from './operation.js';
+import { Operation, operation, type Steps } from './operation.js';
 import { checkDuration, describeValue } from './errors.js';
 import { spawn, type Greenlet, type GreenletBody } from './greenlet.js';
 import { Group, Pool } from './pool.js';
@@ -38,41 +38,6 @@ export interface StreamServerOptions {
 export interface DatagramServerOptions {
   /** Where handlers run; see `SpawnOption`. Default: `'default'`. */
   spawn?: SpawnOption;
-}
-
-function isGeneratorLike(value: unknown): value is Steps<unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { next?: unknown }).next === 'function' &&
-    typeof (value as { throw?: unknown }).throw === 'function'
-  );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/** Runs any kind of greenlet body inline, inside the running greenlet. */
-function* runBody<A extends unknown[]>(body: GreenletBody<unknown, A>, args: A): Steps<unknown> {
-  const out = (body as (...a: A) => unknown)(...args);
-  if (isGeneratorLike(out)) return yield* out;
-  if (isThenable(out)) return yield* call(out);
-  return out;
-}
-
-// The connection closes when its handler returns, throws or is killed; an error still escapes,
-// so the hub reports it and the handler's greenlet keeps it, as with any greenlet.
-function* serveConnection(handle: StreamHandler, conn: Socket, address: Address): Steps<unknown> {
-  try {
-    return yield* runBody(handle, [conn, address]);
-  } finally {
-    conn.close();
-  }
 }
 
 function toGroup(what: string, option: SpawnOption | undefined): Pool | Group {
@@ -206,10 +171,10 @@ abstract class BaseServer {
   protected abstract serveLoop(): Steps<void>;
 
   /** @internal Runs `body(...args)` in a handler greenlet, waiting for a Pool slot if needed. */
-  protected *spawnHandler<A extends unknown[]>(body: (...args: A) => Steps<unknown>, args: A): Steps<void> {
+  protected *spawnHandler<A extends unknown[]>(body: GreenletBody<unknown, A>, args: A): Steps<Greenlet> {
     const pool = this.pool;
-    if (pool instanceof Pool) yield* pool.spawn(body, ...args);
-    else (pool).spawn(body, ...args);
+    if (pool instanceof Pool) return yield* pool.spawn(body, ...args);
+    return pool.spawn(body, ...args);
   }
 }
 
@@ -304,13 +269,18 @@ export class StreamServer extends BaseServer {
         throw error;
       }
       const [conn, address] = accepted;
+      let handler: Greenlet;
       try {
-        yield* this.spawnHandler(serveConnection, [handle, conn, address]);
+        handler = yield* this.spawnHandler(handle, [conn, address]);
       } catch (error) {
         // Stopped while waiting for a pool slot: this connection will not be served.
         conn.close();
         throw error;
       }
+      // The handler is the greenlet itself (no wrapper between its body and the hub); its
+      // connection closes once it ends, however it ends. An error it throws is reported by the
+      // hub like any greenlet's.
+      handler.rawlink(() => conn.close());
     }
   }
 }
@@ -395,7 +365,7 @@ export class DatagramServer extends BaseServer {
         if (this.closed) return;
         throw error;
       }
-      yield* this.spawnHandler(runBody<[Uint8Array, Address]>, [handle, datagram]);
+      yield* this.spawnHandler(handle, datagram);
     }
   }
 }

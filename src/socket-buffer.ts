@@ -5,10 +5,12 @@
 import { Deque } from './deque.js';
 
 const EMPTY = new Uint8Array(0);
+const NO_CHUNKS = new Deque<Uint8Array>();
 
 /** @internal */
 export class ReceiveBuffer {
-  private readonly chunks = new Deque<Uint8Array>();
+  // Created on the first chunk: many sockets (failed connects, write-only peers) never get one.
+  private chunks: Deque<Uint8Array> = NO_CHUNKS;
   /** Bytes of the first chunk already taken. */
   private offset = 0;
   /** Unread bytes in all chunks. */
@@ -16,6 +18,7 @@ export class ReceiveBuffer {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    if (this.chunks === NO_CHUNKS) this.chunks = new Deque<Uint8Array>();
     this.chunks.push(chunk);
     this.length += chunk.length;
   }
@@ -66,7 +69,7 @@ export class ReceiveBuffer {
   }
 
   clear(): void {
-    this.chunks.clear();
+    this.chunks = NO_CHUNKS;
     this.offset = 0;
     this.length = 0;
   }

@@ -7,8 +7,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { wake, wakeThrow } from './hub.js';
-import { Operation, operation, type Steps } from './operation.js';
-import { TIMED_OUT, Waiter, WaitList, parkFor, runningGreenlet } from './waiter.js';
+import { Operation, operation, type Steps, type Suspend } from './operation.js';
+import { TIMED_OUT, WaitDeadline, Waiter, WaitList, runningGreenlet } from './waiter.js';
 import { Deque } from './deque.js';
 import { checkDuration, describeValue } from './errors.js';
 import type { Greenlet } from './greenlet.js';
@@ -118,10 +118,13 @@ function ignoreError(): void {}
 
 /** @internal Parks a greenlet until its connection (or TLS handshake) completes. */
 class ConnectWaiter extends Waiter {
+  /** The socket's timeout for this wait, cancelled by whatever ends the wait first. */
+  deadline: WaitDeadline | null = null;
+
   constructor(
     greenlet: Greenlet,
     private readonly sock: Socket,
-    private readonly what: string,
+    readonly what: string,
   ) {
     super(greenlet);
   }
@@ -136,6 +139,70 @@ class ConnectWaiter extends Waiter {
   }
 }
 
+/**
+ * What an Operation runs as when it needs no waiting: an iterator that is already done. `recv`
+ * with bytes buffered and `sendall` that Node takes at once (the common case of a busy
+ * connection) then cost no generator.
+ */
+class Finished<T> implements Iterator<Suspend, T, unknown> {
+  constructor(private readonly value: T) {}
+
+  next(): IteratorResult<Suspend, T> {
+    return { done: true, value: this.value };
+  }
+}
+const SENT = new Finished<void>(undefined);
+
+/**
+ * The wait for a connection, as a plain iterator rather than a generator: a port scan fails
+ * tens of thousands of connects, and each failure is thrown through every frame between the
+ * hub and the caller, so this wait adds none. It parks once, then finishes with `result`, or
+ * throws `SocketTimeout`, or lets the thrown connect error through.
+ */
+class ConnectSteps<T> implements Iterator<Suspend, T, unknown> {
+  private parked = false;
+
+  constructor(
+    private readonly waiter: ConnectWaiter,
+    private readonly timeout: number | undefined,
+    private readonly peer: Address,
+    private readonly result: T,
+  ) {}
+
+  next(value?: unknown): IteratorResult<Suspend, T> {
+    if (!this.parked) {
+      this.parked = true;
+      return { done: false, value: this.waiter.park() };
+    }
+    if (value === TIMED_OUT) {
+      throw new SocketTimeout(`${this.waiter.what}: no connection to ${this.peer[0]}:${this.peer[1]} within ${this.timeout} ms`);
+    }
+    return { done: true, value: this.result };
+  }
+
+  throw(error: unknown): IteratorResult<Suspend, T> {
+    throw error;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+class ConnectOperation extends Operation<void> {
+  constructor(
+    private readonly sock: Socket,
+    private readonly host: string,
+    private readonly port: number,
+  ) {
+    super();
+  }
+
+  [Symbol.iterator](): Iterator<Suspend, void, unknown> {
+    return this.sock.startConnect(this.host, this.port, undefined);
+  }
+}
+
 class RecvOperation extends Operation<Uint8Array> {
   constructor(
     private readonly sock: Socket,
@@ -144,8 +211,9 @@ class RecvOperation extends Operation<Uint8Array> {
     super();
   }
 
-  [Symbol.iterator](): Steps<Uint8Array> {
-    return this.sock.recvSteps(this.max);
+  [Symbol.iterator](): Iterator<Suspend, Uint8Array, unknown> {
+    const data = this.sock.takeBuffered(this.max);
+    return data !== null ? new Finished(data) : this.sock.recvSteps(this.max);
   }
 }
 
@@ -157,8 +225,8 @@ class SendallOperation extends Operation<void> {
     super();
   }
 
-  [Symbol.iterator](): Steps<void> {
-    return this.sock.sendallSteps(this.data);
+  [Symbol.iterator](): Iterator<Suspend, void, unknown> {
+    return this.sock.writeNow(this.data) ? SENT : this.sock.drainSteps();
   }
 }
 
@@ -209,6 +277,7 @@ export class Socket implements Selectable, Disposable {
     const s = new Socket();
     s.attach(stream);
     if (readyEvent === undefined) {
+      s.attachConnected(stream);
       s.mode = Mode.Connected;
       s.peer = addressOf(stream.remoteAddress, stream.remotePort) ?? ['', 0];
     } else {
@@ -264,7 +333,7 @@ export class Socket implements Selectable, Disposable {
    */
   connect(address: Address): Operation<void> {
     const [host, port] = checkAddress('Socket.connect()', address);
-    return operation(() => this.connectSteps(host, port));
+    return new ConnectOperation(this, host, port);
   }
 
   /**
@@ -419,8 +488,7 @@ export class Socket implements Selectable, Disposable {
       while (pending !== null && pending.length > 0) pending.shift().close();
     }
     this.buffer.clear();
-    const connecting = this.connectWaiter;
-    this.connectWaiter = null;
+    const connecting = this.takeConnectWaiter();
     if (connecting !== null) wakeThrow(connecting, closedError('connect'));
     this.readers.throwAll(() => closedError('recv'));
     this.writers.throwAll(() => closedError('send'));
@@ -486,7 +554,7 @@ export class Socket implements Selectable, Disposable {
 
   /** @internal Waits until an adopted TLS stream finished its handshake. */
   *handshakeSteps(what: string): Steps<void> {
-    if (this.mode === Mode.Connecting) yield* this.waitConnected(what, this.peer ?? ['', 0]);
+    if (this.mode === Mode.Connecting) yield* this.waitConnected(runningGreenlet(what), what, undefined);
     if (this.error !== null) throw this.error;
   }
 
@@ -530,8 +598,7 @@ export class Socket implements Selectable, Disposable {
       stream.destroy();
       this.stream = null;
       this.mode = Mode.Fresh;
-      const w = this.connectWaiter;
-      this.connectWaiter = null;
+      const w = this.takeConnectWaiter();
       if (w !== null) wakeThrow(w, error);
     }
     this.wakeReaders();
@@ -540,10 +607,10 @@ export class Socket implements Selectable, Disposable {
 
   /** @internal */ connected(): void {
     const stream = this.stream!;
+    this.attachConnected(stream);
     this.mode = Mode.Connected;
     this.peer = addressOf(stream.remoteAddress, stream.remotePort) ?? this.peer;
-    const w = this.connectWaiter;
-    this.connectWaiter = null;
+    const w = this.takeConnectWaiter();
     if (w !== null) wake(w, undefined);
     if (this.watchers !== null) notifyWatchers(this.watchers);
   }
@@ -555,7 +622,7 @@ export class Socket implements Selectable, Disposable {
 
   /** @internal Killed or timed out while connecting. */
   abortConnect(): void {
-    this.connectWaiter = null;
+    this.takeConnectWaiter();
     const stream = this.stream;
     if (this.mode !== Mode.Connecting || stream === null) return;
     stream[OWNER] = null;
@@ -574,18 +641,28 @@ export class Socket implements Selectable, Disposable {
     if (this.watchers !== null) notifyWatchers(this.watchers);
   }
 
+  /** @internal Up to `max` buffered bytes, or null when none are (or the socket is closed). */
+  takeBuffered(max: number): Uint8Array | null {
+    if (this.buffer.length === 0 || this.mode === Mode.Closed) return null;
+    const data = this.buffer.take(max);
+    if (this.paused && this.buffer.length <= RECEIVE_LOW_WATER) this.resumeReading();
+    return data;
+  }
+
   /** @internal */ *recvSteps(max: number): Steps<Uint8Array> {
     let deadline: number | undefined;
     for (;;) {
-      if (this.buffer.length > 0 && this.mode !== Mode.Closed) {
-        const data = this.buffer.take(max);
-        if (this.paused && this.buffer.length <= RECEIVE_LOW_WATER) this.resumeReading();
-        return data;
-      }
+      const data = this.takeBuffered(max);
+      if (data !== null) return data;
       this.checkReadable('recv');
       if (this.eof || this.readShut || max === 0) return EMPTY;
       this.startReading();
-      deadline = yield* parkOn(this.readers, 'Socket.recv()', this.timeoutMs, deadline);
+      if (this.timeoutMs === undefined) {
+        // The common wait, parked right here rather than through parkOn's generators.
+        yield this.readers.enqueue(runningGreenlet('Socket.recv()'), undefined).park();
+      } else {
+        deadline = yield* parkOn(this.readers, 'Socket.recv()', this.timeoutMs, deadline);
+      }
     }
   }
 
@@ -611,12 +688,20 @@ export class Socket implements Selectable, Disposable {
     }
   }
 
-  /** @internal */ *sendallSteps(data: Uint8Array): Steps<void> {
+  /**
+   * @internal Hands `data` to Node; true when that is all `sendall` has to do, false when it
+   * must then wait for the write buffer to drain (`drainSteps`).
+   */
+  writeNow(data: Uint8Array): boolean {
     const stream = this.writableStream('sendall');
     if (this.timeoutMs === 0 && stream.writableNeedDrain) {
       throw new BlockingIOError('sendall() would block: the socket is non-blocking and its write buffer is full');
     }
-    if (stream.write(data) || this.timeoutMs === 0) return;
+    return stream.write(data) || this.timeoutMs === 0;
+  }
+
+  /** @internal Waits until the write buffer is below its high-water mark. */
+  *drainSteps(): Steps<void> {
     let deadline: number | undefined;
     while (this.writableStream('sendall').writableNeedDrain) {
       deadline = yield* parkOn(this.writers, 'Socket.sendall()', this.timeoutMs, deadline);
@@ -632,7 +717,11 @@ export class Socket implements Selectable, Disposable {
     return data.length;
   }
 
-  private *connectSteps(host: string, port: number): Steps<void> {
+  /**
+   * @internal Starts connecting, at once, and returns the steps that wait for the connection:
+   * a connect that fails at once then costs no generator frame of its own.
+   */
+  startConnect<T>(host: string, port: number, result: T): Iterator<Suspend, T, unknown> {
     const g = runningGreenlet('Socket.connect()');
     if (this.mode !== Mode.Fresh) throw this.stateError('connect');
     const options: net.TcpNetConnectOpts = { host, port, allowHalfOpen: true };
@@ -642,7 +731,7 @@ export class Socket implements Selectable, Disposable {
       if (local[1] !== 0) options.localPort = local[1];
     }
     const tlsOptions = this.tlsOptions;
-    let stream: net.Socket;
+    let stream: OwnedStream;
     if (tlsOptions === undefined) {
       stream = net.connect(options);
     } else {
@@ -654,21 +743,30 @@ export class Socket implements Selectable, Disposable {
     this.eof = false;
     this.mode = Mode.Connecting;
     this.peer = [host, port];
+    // Until connected only an error or the connection can happen; the other listeners follow.
     this.attach(stream);
     stream.once(this.readyEvent, onConnect);
     if (this.timeoutMs === 0) {
       throw new BlockingIOError(`connect() to ${host}:${port} is in progress on a non-blocking socket`, 'EINPROGRESS');
     }
-    yield* this.waitConnected(`Socket.connect(${host}:${port})`, [host, port], g);
+    return this.waitConnected(g, 'Socket.connect()', result);
   }
 
-  private *waitConnected(what: string, address: Address, g = runningGreenlet(what)): Steps<void> {
+  private waitConnected<T>(g: Greenlet, what: string, result: T): ConnectSteps<T> {
     const w = new ConnectWaiter(g, this, what);
     this.connectWaiter = w;
-    const r = yield* parkFor(w, this.timeoutMs);
-    if (r === TIMED_OUT) {
-      throw new SocketTimeout(`${what}: no connection to ${address[0]}:${address[1]} within ${this.timeoutMs} ms`);
-    }
+    const timeout = this.timeoutMs;
+    if (timeout !== undefined) w.deadline = WaitDeadline.start(w, timeout);
+    return new ConnectSteps(w, timeout, this.peer ?? ['', 0], result);
+  }
+
+  /** The pending connect's waiter, detached, its deadline cancelled; null when none. */
+  private takeConnectWaiter(): ConnectWaiter | null {
+    const w = this.connectWaiter;
+    if (w === null) return null;
+    this.connectWaiter = null;
+    w.deadline?.cancel();
+    return w;
   }
 
   private startListening(backlog: number): void {
@@ -721,6 +819,9 @@ export class Socket implements Selectable, Disposable {
     stream[OWNER] = this;
     this.stream = stream;
     stream.on('error', onError);
+  }
+
+  private attachConnected(stream: net.Socket): void {
     stream.on('end', onEnd);
     stream.on('close', onClose);
     stream.on('drain', onDrain);
@@ -747,7 +848,7 @@ export class Socket implements Selectable, Disposable {
     }
   }
 
-  private writableStream(what: string): net.Socket {
+  /** @internal */ writableStream(what: string): net.Socket {
     if (this.mode === Mode.Closed) throw closedError(what);
     if (this.error !== null) throw this.error;
     const stream = this.stream;
@@ -789,18 +890,32 @@ export interface CreateConnectionOptions {
  * const sock = yield* createConnection(['127.0.0.1', 8080], { timeout: 500 });
  */
 export function createConnection(address: Address, options: CreateConnectionOptions = {}): Operation<Socket> {
-  const target = checkAddress('createConnection()', address);
+  const [host, port] = checkAddress('createConnection()', address);
   const timeout = checkDuration('createConnection() timeout', options.timeout);
   const source = options.sourceAddress === undefined ? undefined : checkAddress('createConnection() sourceAddress', options.sourceAddress);
-  return operation(function* () {
-    const sock = new Socket({ timeout, tls: options.tls });
-    if (source !== undefined) sock.bind(source);
+  return new CreateConnectionOperation(host, port, timeout, source, options.tls);
+}
+
+class CreateConnectionOperation extends Operation<Socket> {
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly timeout: number | undefined,
+    private readonly source: Address | undefined,
+    private readonly tls: TlsOptions | undefined,
+  ) {
+    super();
+  }
+
+  [Symbol.iterator](): Iterator<Suspend, Socket, unknown> {
+    const sock = new Socket({ timeout: this.timeout, tls: this.tls });
+    if (this.source !== undefined) sock.bind(this.source);
+    // A connect that fails later leaves nothing open: its stream is destroyed with the failure.
     try {
-      yield* sock.connect(target);
+      return sock.startConnect(this.host, this.port, sock);
     } catch (error) {
       sock.close();
       throw error;
     }
-    return sock;
-  });
+  }
 }
