@@ -56,9 +56,10 @@ abstract class BaseServer {
   readonly pool: Pool | Group;
   /**
    * Used by `stop()` when it is given no timeout: how long (ms) handlers may run on before they
-   * are killed. Default: undefined (no limit).
+   * are killed. Default 1000, gevent's `stop_timeout`: a handler blocked on an idle client would
+   * otherwise hold `stop()` for ever. `Infinity` waits without limit.
    */
-  stopTimeout: number | undefined = undefined;
+  stopTimeout = 1000;
   private loop: Greenlet | null = null;
   private stopper: Greenlet | null = null;
   private isStarted = false;
@@ -122,8 +123,8 @@ abstract class BaseServer {
 
   /**
    * Stops accepting at once, lets running handlers finish within `timeout` ms (default
-   * `stopTimeout`: no limit), then kills the rest. Running the returned Operation waits until
-   * every handler is gone.
+   * `stopTimeout`, 1000 ms as in gevent; `Infinity` for no limit), then kills the rest. Running
+   * the returned Operation waits until every handler is gone.
    * @example
    * yield* server.stop(1000);
    */

@@ -194,6 +194,30 @@ void test('stop(timeout): stops accepting, lets quick handlers finish, kills the
   ]);
 });
 
+void test('stop() without a timeout gives handlers stopTimeout: 1000 ms by default, as in gevent', async () => {
+  const log = await run(function* () {
+    const log: string[] = [];
+    const server = new StreamServer(LOCAL, function* (sock) {
+      try {
+        yield* sock.recv(10); // the client stays connected and quiet
+      } finally {
+        log.push('idle handler killed');
+      }
+    });
+    assert.equal(server.stopTimeout, 1000);
+    yield* server.start();
+    const idle = yield* createConnection(server.address);
+    yield* sleep(20);
+    const before = getHub().clock.now();
+    yield* server.stop();
+    const took = getHub().clock.now() - before;
+    log.push(`stop took about a second: ${took >= 900 && took < 5000}`);
+    idle.close();
+    return log;
+  });
+  assert.deepEqual(log, ['idle handler killed', 'stop took about a second: true']);
+});
+
 void test('close(): no new connections, but running handlers go on', async () => {
   const log = await run(function* () {
     const log: string[] = [];
