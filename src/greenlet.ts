@@ -7,6 +7,7 @@ import {
   NO_ERROR,
   State,
   YIELD_NOW,
+  YIELDED_NOW,
   callSoon,
   currentGreenlet,
   getHub,
@@ -119,6 +120,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
+// Compared by identity: reading `fn.constructor.name` on every spawn was measurable.
+const AsyncGeneratorFunctionPrototype: unknown = Object.getPrototypeOf(async function* () {});
+const GeneratorFunctionPrototype: unknown = Object.getPrototypeOf(function* () {});
+
 /** @internal */
 export function checkBody(what: string, fn: unknown): void {
   if (typeof fn !== 'function') {
@@ -126,7 +131,7 @@ export function checkBody(what: string, fn: unknown): void {
       `${what} needs a function (a generator function, an async or a plain function), got ${describeValue(fn)}`,
     );
   }
-  if (fn.constructor?.name === 'AsyncGeneratorFunction') {
+  if (Object.getPrototypeOf(fn) === AsyncGeneratorFunctionPrototype) {
     throw new TypeError(
       `${what} cannot run an async generator function (${describeValue(fn)}); ` +
         'use a generator function (function*) and `yield*` Operations instead',
@@ -142,6 +147,25 @@ export function toException(what: string, exception: unknown): Error {
     return new (exception as new () => Error)();
   }
   throw new TypeError(`${what} needs an Error instance or class to throw, got ${describeValue(exception)}`);
+}
+
+// `spawn(fn, ...args)` hands its rest array to the constructor through here, instead of
+// spreading it into the constructor's own rest parameter: one array per spawn, not two.
+let handedArgs: unknown[] | null = null;
+
+const enum Flag {
+  Failed = 1,
+  Silent = 2,
+  Carrier = 4,
+}
+
+/** The rarely used parts of a greenlet, allocated on first use. */
+class GreenletExtra {
+  customName: string | null = null;
+  ident = 0;
+  startTimer: StartTimer | null = null;
+  /** How many links have run (links run from the hub, possibly over several steps). */
+  linkCursor = 0;
 }
 
 /**
@@ -168,21 +192,16 @@ export class Greenlet<T = unknown> {
   pendingThrows: unknown[] | null = null;
   /** @internal */ liveNext: Greenlet<unknown> | null = null;
   /** @internal */ livePrev: Greenlet<unknown> | null = null;
-  /** @internal Errors go to whoever awaits (a carrier) or to a parent (raw): not reported. */
-  reportsErrors = true;
-  /** @internal Runs an awaited Operation for plain async code. */
-  isCarrier = false;
+  /** @internal Bits of `Flag`: booleans that are rarely set, kept in one field. */
+  private flags = 0;
 
   private fn: ((...args: unknown[]) => unknown) | null;
   /** @internal */ args: unknown[] | null;
   private result: unknown = undefined;
-  private failed = false;
-  private links: Link[] | null = null;
-  /** How many links have run (links run from the hub, possibly over several steps). */
-  private linkCursor = 0;
-  private startTimer: StartTimer | null = null;
-  private customName: string | null = null;
-  private ident = 0;
+  /** One link (the common case: a joiner, a group) without an array, or several in order. */
+  private links: Link | Link[] | null = null;
+  /** What few greenlets need: a name, an ident, a start timer, a link cursor. */
+  private extra: GreenletExtra | null = null;
 
   // One signature per kind of body, most specific first, so `T` is inferred from what the body
   // gives back (`function* () { return 1 }` and `async () => 1` both make a Greenlet<number>).
@@ -193,7 +212,8 @@ export class Greenlet<T = unknown> {
   constructor(fn: GreenletBody<T, never[]> | GreenletBody<T, unknown[]>, ...args: unknown[]) {
     checkBody('Greenlet', fn);
     this.fn = fn as (...args: unknown[]) => unknown;
-    this.args = args;
+    this.args = handedArgs ?? args;
+    handedArgs = null;
   }
 
   /**
@@ -225,8 +245,8 @@ export class Greenlet<T = unknown> {
     this.state = State.Scheduled;
     // Never due: no timer, which would only keep the process alive.
     if (ms === Infinity) return;
-    this.startTimer = new StartTimer(this);
-    getHub().clock.add(this.startTimer, ms);
+    const timer = ((this.extra ??= new GreenletExtra()).startTimer = new StartTimer(this));
+    getHub().clock.add(timer, ms);
   }
 
   /** True once the greenlet has finished, however it finished. */
@@ -242,6 +262,28 @@ export class Greenlet<T = unknown> {
   /** True when dead (its value or exception is available). */
   ready(): boolean {
     return this.state === State.Dead;
+  }
+
+  /** @internal Errors go to whoever awaits (a carrier) or to a parent (raw): not reported. */
+  get reportsErrors(): boolean {
+    return (this.flags & Flag.Silent) === 0;
+  }
+
+  set reportsErrors(reports: boolean) {
+    this.flags = reports ? this.flags & ~Flag.Silent : this.flags | Flag.Silent;
+  }
+
+  /** @internal Runs an awaited Operation for plain async code. */
+  get isCarrier(): boolean {
+    return (this.flags & Flag.Carrier) !== 0;
+  }
+
+  set isCarrier(carrier: boolean) {
+    this.flags = carrier ? this.flags | Flag.Carrier : this.flags & ~Flag.Carrier;
+  }
+
+  private get failed(): boolean {
+    return (this.flags & Flag.Failed) !== 0;
   }
 
   /** True when dead without an error; a greenlet ended by `GreenletExit` counts as successful. */
@@ -261,20 +303,21 @@ export class Greenlet<T = unknown> {
 
   /** A small integer unique among living greenlets; it is reused after garbage collection. */
   get minimalIdent(): number {
-    if (this.ident === 0) {
-      this.ident = freeIdents.pop() ?? nextIdent++;
-      identRegistry.register(this, this.ident);
+    const extra = (this.extra ??= new GreenletExtra());
+    if (extra.ident === 0) {
+      extra.ident = freeIdents.pop() ?? nextIdent++;
+      identRegistry.register(this, extra.ident);
     }
-    return this.ident;
+    return extra.ident;
   }
 
   /** `Greenlet-<minimalIdent>` unless set. */
   get name(): string {
-    return this.customName ?? `Greenlet-${this.minimalIdent}`;
+    return this.extra?.customName ?? `Greenlet-${this.minimalIdent}`;
   }
 
   set name(name: string) {
-    this.customName = String(name);
+    (this.extra ??= new GreenletExtra()).customName = String(name);
   }
 
   toString(): string {
@@ -325,7 +368,8 @@ export class Greenlet<T = unknown> {
   /** @internal Kill without the Operation: dies at once if never started. */
   throwIn(exception: unknown): void {
     if (this.state === State.New || this.state === State.Scheduled) {
-      if (this.startTimer !== null) getHub().clock.remove(this.startTimer);
+      const timer = this.extra?.startTimer;
+      if (timer) getHub().clock.remove(timer);
       this.die(undefined, exception);
     } else if (this.state === State.Active) {
       interrupt(this, exception);
@@ -356,20 +400,27 @@ export class Greenlet<T = unknown> {
   unlink(cb: LinkCallback<T>): void {
     const links = this.links;
     if (links === null) return;
-    for (let i = links.length - 1; i >= this.linkCursor; i--) {
-      const link = links[i];
-      if (link === cb || (link instanceof FilteredLink && link.callback === cb)) links.splice(i, 1);
+    const matches = (link: Link): boolean =>
+      link === cb || (link instanceof FilteredLink && link.callback === cb);
+    if (!Array.isArray(links)) {
+      if (matches(links)) this.links = null;
+      return;
     }
+    const cursor = this.extra?.linkCursor ?? 0;
+    for (let i = links.length - 1; i >= cursor; i--) if (matches(links[i]!)) links.splice(i, 1);
   }
 
   /** @internal */
   addLink(link: Link): void {
-    if (this.links === null) {
-      this.links = [link];
+    const links = this.links;
+    if (links === null) {
+      this.links = link;
       // Already dead: the link runs soon, from the hub.
       if (this.state === State.Dead) makeReady(this);
+    } else if (Array.isArray(links)) {
+      links.push(link);
     } else {
-      this.links.push(link);
+      this.links = [links, link];
     }
   }
 
@@ -377,7 +428,11 @@ export class Greenlet<T = unknown> {
   removeLink(link: Link): void {
     const links = this.links;
     if (links === null) return;
-    const index = links.indexOf(link, this.linkCursor);
+    if (!Array.isArray(links)) {
+      if (links === link) this.links = null;
+      return;
+    }
+    const index = links.indexOf(link, this.extra?.linkCursor ?? 0);
     if (index >= 0) links.splice(index, 1);
   }
 
@@ -389,28 +444,36 @@ export class Greenlet<T = unknown> {
   runLinks(woken: readonly Greenlet<unknown>[]): boolean {
     const links = this.links;
     if (links === null) return false;
-    const hub = getHub();
-    while (this.linkCursor < links.length) {
-      const link = links[this.linkCursor++];
-      if (link instanceof Waiter) {
-        wake(link, undefined);
-      } else {
-        let callback: StoredCallback | null = null;
-        if (typeof link === 'function') callback = link;
-        else if (link.kind === (this.failed ? LinkKind.Exception : LinkKind.Value)) callback = link.callback;
-        if (callback !== null) {
-          try {
-            (callback as LinkCallback<T>)(this);
-          } catch (error) {
-            hub.handleError(this, error);
-          }
-        }
-      }
-      if (woken.length > 0 && this.linkCursor < links.length) return true;
+    if (!Array.isArray(links)) {
+      // A link added by this one finds `links` empty and schedules its own run, soon.
+      this.links = null;
+      this.runLink(links);
+      return false;
+    }
+    const extra = (this.extra ??= new GreenletExtra());
+    while (extra.linkCursor < links.length) {
+      this.runLink(links[extra.linkCursor++]!);
+      if (woken.length > 0 && extra.linkCursor < links.length) return true;
     }
     this.links = null;
-    this.linkCursor = 0;
+    extra.linkCursor = 0;
     return false;
+  }
+
+  private runLink(link: Link): void {
+    if (link instanceof Waiter) {
+      wake(link, undefined);
+      return;
+    }
+    let callback: StoredCallback | null = null;
+    if (typeof link === 'function') callback = link;
+    else if (link.kind === (this.failed ? LinkKind.Exception : LinkKind.Value)) callback = link.callback;
+    if (callback === null) return;
+    try {
+      (callback as LinkCallback<T>)(this);
+    } catch (error) {
+      getHub().handleError(this, error);
+    }
   }
 
   /** @internal Called by the hub to enter the body; returns its first step. */
@@ -424,7 +487,12 @@ export class Greenlet<T = unknown> {
     const fn = this.fn!;
     const args = this.args!;
     this.args = null;
-    const out = fn(...args);
+    const out = args.length === 0 ? fn() : fn(...args);
+    // The usual body: a generator function always returns a fresh generator, nothing to check.
+    if (Object.getPrototypeOf(fn) === GeneratorFunctionPrototype) {
+      this.gen = out as Generator<unknown, unknown, unknown>;
+      return this.gen.next();
+    }
     if (out instanceof Operation) {
       // A plain function that returns an Operation (`() => queue.get()`): run it right here.
       const gen = out[Symbol.iterator]() as Generator<unknown, unknown, unknown>;
@@ -473,7 +541,7 @@ export class Greenlet<T = unknown> {
       this.result = error;
     } else {
       this.result = error;
-      this.failed = true;
+      this.flags |= Flag.Failed;
     }
     const delivered = this.afterDeath();
     if (this.failed && this.reportsErrors && !delivered) hub.handleError(this, error);
@@ -550,7 +618,8 @@ export function spawn<T, A extends unknown[]>(fn: (...args: A) => PromiseLike<T>
 export function spawn<T, A extends unknown[]>(fn: (...args: A) => T, ...args: A): Greenlet<T>;
 export function spawn<T, A extends unknown[]>(fn: GreenletBody<T, A>, ...args: A): Greenlet<T>;
 export function spawn<T, A extends unknown[]>(fn: GreenletBody<T, A>, ...args: A): Greenlet<T> {
-  const g = new Greenlet<T>(fn as GreenletBody<T, unknown[]>, ...args);
+  handedArgs = args;
+  const g = new Greenlet<T>(fn as GreenletBody<T, unknown[]>);
   g.state = State.Scheduled;
   makeReady(g);
   return g;
@@ -615,10 +684,31 @@ class SleepOperation extends Operation<void> {
   }
 }
 
-class YieldOperation extends Operation<void> {
-  *[Symbol.iterator](): Steps<void> {
+// `sleep(0)` is the busiest Operation there is, so its steps allocate nothing: one shared,
+// stateless iterator. The hub resumes a greenlet that yielded YIELD_NOW with YIELDED_NOW, which is
+// how the iterator tells its first call (from `yield*`) from the resumption.
+const YIELD_STEP: IteratorResult<Suspend, void> = Object.freeze({
+  done: false,
+  value: YIELD_NOW as unknown as Suspend,
+});
+const DONE_STEP: IteratorResult<Suspend, void> = Object.freeze({ done: true, value: undefined });
+const yieldSteps: Iterator<Suspend, void, unknown> = {
+  next(resumed?: unknown): IteratorResult<Suspend, void> {
+    if (resumed === YIELDED_NOW) return DONE_STEP;
     runningGreenlet('sleep(0)');
-    yield YIELD_NOW as unknown as Suspend;
+    return YIELD_STEP;
+  },
+  throw(error?: unknown): IteratorResult<Suspend, void> {
+    throw error;
+  },
+  return(): IteratorResult<Suspend, void> {
+    return DONE_STEP;
+  },
+};
+
+class YieldOperation extends Operation<void> {
+  [Symbol.iterator](): Iterator<Suspend, void, unknown> {
+    return yieldSteps;
   }
 }
 const SLEEP_ZERO = new YieldOperation();

@@ -20,6 +20,9 @@ export const NO_ERROR: unique symbol = Symbol('greenlets.noError');
 /** @internal Yielded by `sleep(0)`: back of the ready queue, parked on nothing. */
 export const YIELD_NOW: unique symbol = Symbol('greenlets.yieldNow');
 
+/** @internal What a greenlet that yielded YIELD_NOW is resumed with (see `sleep(0)`). */
+export const YIELDED_NOW: unique symbol = Symbol('greenlets.yieldedNow');
+
 /** @internal Greenlet lifecycle, kept as small integers for the hot loop. */
 export const enum State {
   New = 0,
@@ -132,6 +135,7 @@ let current: Greenlet | null = null;
  * straight into the joiner.
  */
 let wokenByLinks: Greenlet[] | null = null;
+const wokenScratch: Greenlet[] = [];
 
 /**
  * The hub of this thread (each worker thread has its own).
@@ -289,7 +293,8 @@ function badYield(value: unknown): TypeError {
 
 /** Runs a dead greenlet's links; the greenlets they wake run next (see `wokenByLinks`). */
 function runLinks(g: Greenlet): void {
-  const woken: Greenlet[] = [];
+  // Never re-entered (a link callback cannot step a greenlet), so one array serves every death.
+  const woken = wokenScratch;
   wokenByLinks = woken;
   let more: boolean;
   try {
@@ -299,6 +304,7 @@ function runLinks(g: Greenlet): void {
   }
   if (more) hub.ready.unshift(g);
   for (let i = woken.length - 1; i >= 0; i--) hub.ready.unshift(woken[i]);
+  if (woken.length > 0) woken.length = 0;
 }
 
 /** One greenlet step: start or resume the body, run it to its next suspension or its end. */
@@ -342,6 +348,7 @@ function step(g: Greenlet): void {
         r = g.gen!.throw(error);
       } else if (yielded === YIELD_NOW) {
         if (g.pendingThrows === null) {
+          g.resumeValue = YIELDED_NOW;
           hub.ready.push(g);
           break;
         }
