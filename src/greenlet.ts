@@ -407,7 +407,7 @@ export class Greenlet<T = unknown> {
       return;
     }
     const cursor = this.extra?.linkCursor ?? 0;
-    for (let i = links.length - 1; i >= cursor; i--) if (matches(links[i]!)) links.splice(i, 1);
+    for (let i = links.length - 1; i >= cursor; i--) if (matches(links[i])) links.splice(i, 1);
   }
 
   /** @internal */
@@ -452,7 +452,7 @@ export class Greenlet<T = unknown> {
     }
     const extra = (this.extra ??= new GreenletExtra());
     while (extra.linkCursor < links.length) {
-      this.runLink(links[extra.linkCursor++]!);
+      this.runLink(links[extra.linkCursor++]);
       if (woken.length > 0 && extra.linkCursor < links.length) return true;
     }
     this.links = null;
