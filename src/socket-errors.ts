@@ -10,6 +10,30 @@ import { describeValue, nameErrorClass } from './errors.js';
 /** A socket address, as in Python: `[host, port]`, e.g. `['127.0.0.1', 8080]`. */
 export type Address = [host: string, port: number];
 
+/**
+ * `shutdown(how)`: stop receiving; later reads return the end of the stream.
+ * @example
+ * sock.shutdown(SHUT_RD);
+ */
+export const SHUT_RD = 0;
+
+/**
+ * `shutdown(how)`: stop sending; the peer reads the end of the stream, and this side can still
+ * receive its answer.
+ * @example
+ * yield* sock.sendall(request);
+ * sock.shutdown(SHUT_WR);
+ * const answer = yield* sock.recv(65536);
+ */
+export const SHUT_WR = 1;
+
+/**
+ * `shutdown(how)`: stop both receiving and sending.
+ * @example
+ * sock.shutdown(SHUT_RDWR);
+ */
+export const SHUT_RDWR = 2;
+
 /** The bytes a socket call accepts: bytes as they are, or a string sent as UTF-8. */
 export type Bytes = Uint8Array | string;
 

@@ -3,25 +3,27 @@
  * sequentially inside greenlets. A call that would block parks its greenlet on the socket and
  * Node's events wake it, so thousands of connections are served by plain loops of `recv` and
  * `sendall`. Mirrors `gevent.socket`.
+ *
+ * A `Socket` is a facade over its connected side (`socket-stream.ts`) or its listening side
+ * (`socket-listener.ts`), as a Python socket becomes one or the other.
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { wake, wakeThrow } from './hub.js';
 import { Operation, operation, type Steps, type Suspend } from './operation.js';
-import { TIMED_OUT, WaitDeadline, Waiter, WaitList, runningGreenlet } from './waiter.js';
-import { Deque } from './deque.js';
+import { runningGreenlet, type Waiter } from './waiter.js';
 import { checkDuration, describeValue } from './errors.js';
-import type { Greenlet } from './greenlet.js';
-import { ReceiveBuffer } from './socket-buffer.js';
-import { parkOn } from './socket-wait.js';
 import { notifyWatchers, type Selectable } from './socket-readiness.js';
+import { Finished } from './socket-wait.js';
+import { SocketStream, closedError, type ReadyEvent } from './socket-stream.js';
+import { SocketListener } from './socket-listener.js';
 import {
   BlockingIOError,
-  SocketTimeout,
+  SHUT_RD,
+  SHUT_RDWR,
+  SHUT_WR,
   addressOf,
   checkAddress,
   checkSize,
-  listenNow,
   socketError,
   toBytes,
   type Address,
@@ -33,13 +35,7 @@ export { SocketTimeout, BlockingIOError, type Address, type Bytes } from './sock
 export { SocketFile, type BinaryMode, type TextMode } from './socket-file.js';
 export { UdpSocket, type UdpSocketOptions } from './udp.js';
 export { wrapSocket, type WrapOptions } from './socket-tls.js';
-
-/** `shutdown(how)`: no more receiving. */
-export const SHUT_RD = 0;
-/** `shutdown(how)`: no more sending (the peer sees the end of the stream). */
-export const SHUT_WR = 1;
-/** `shutdown(how)`: neither. */
-export const SHUT_RDWR = 2;
+export { SHUT_RD, SHUT_WR, SHUT_RDWR } from './socket-errors.js';
 
 /** TLS settings for a socket: client settings for `connect`, server settings for `listen`. */
 export type TlsOptions = tls.ConnectionOptions & tls.TlsOptions;
@@ -52,142 +48,8 @@ export interface SocketOptions {
   tls?: TlsOptions;
 }
 
-/** Past this many unread bytes the socket stops reading from the kernel until some are read. */
-const RECEIVE_HIGH_WATER = 64 * 1024;
-/** Reading resumes once the unread bytes fall to this. */
-const RECEIVE_LOW_WATER = 16 * 1024;
 const DEFAULT_BACKLOG = 511;
-const EMPTY = new Uint8Array(0);
-
-const OWNER = Symbol('greenlets.socket');
-type OwnedStream = net.Socket & { [OWNER]?: Socket | null };
-type OwnedServer = net.Server & { [OWNER]?: Socket | null };
-
-const enum Mode {
-  Fresh = 0,
-  Connecting = 1,
-  Connected = 2,
-  Listening = 3,
-  Closed = 4,
-}
-
-// Node events reach the Socket through one shared function each, with the Socket stored on
-// the Node object, rather than a closure per socket and event.
-function onData(this: OwnedStream, chunk: Buffer): void {
-  this[OWNER]?.received(chunk);
-}
-function onEnd(this: OwnedStream): void {
-  const s = this[OWNER];
-  if (s) {
-    s.eof = true;
-    s.wakeReaders();
-  }
-}
-function onError(this: OwnedStream, error: Error): void {
-  this[OWNER]?.failed(error);
-}
-function onClose(this: OwnedStream): void {
-  const s = this[OWNER];
-  if (s) {
-    s.eof = true;
-    s.wakeReaders();
-    s.wakeWriters();
-  }
-}
-function onDrain(this: OwnedStream): void {
-  this[OWNER]?.wakeWriters();
-}
-function onConnect(this: OwnedStream): void {
-  this[OWNER]?.connected();
-}
-function onConnection(this: OwnedServer, stream: net.Socket): void {
-  const s = this[OWNER];
-  if (s) s.incoming(stream);
-  else stream.destroy();
-}
-function onListenerError(this: OwnedServer, error: Error): void {
-  this[OWNER]?.failed(error);
-}
-function onListening(this: OwnedServer): void {
-  const s = this[OWNER];
-  // Closed before a looked-up address was bound: the late listener goes too.
-  if (s) s.wakeReaders();
-  else this.close();
-}
-function ignoreError(): void {}
-
-/** @internal Parks a greenlet until its connection (or TLS handshake) completes. */
-class ConnectWaiter extends Waiter {
-  /** The socket's timeout for this wait, cancelled by whatever ends the wait first. */
-  deadline: WaitDeadline | null = null;
-
-  constructor(
-    greenlet: Greenlet,
-    private readonly sock: Socket,
-    readonly what: string,
-  ) {
-    super(greenlet);
-  }
-
-  // Killed or timed out while connecting: the half-open connection is released at once.
-  unhook(): void {
-    this.sock.abortConnect();
-  }
-
-  describe(): string {
-    return this.what;
-  }
-}
-
-/**
- * What an Operation runs as when it needs no waiting: an iterator that is already done. `recv`
- * with bytes buffered and `sendall` that Node takes at once (the common case of a busy
- * connection) then cost no generator.
- */
-class Finished<T> implements Iterator<Suspend, T, unknown> {
-  constructor(private readonly value: T) {}
-
-  next(): IteratorResult<Suspend, T> {
-    return { done: true, value: this.value };
-  }
-}
 const SENT = new Finished<void>(undefined);
-
-/**
- * The wait for a connection, as a plain iterator rather than a generator: a port scan fails
- * tens of thousands of connects, and each failure is thrown through every frame between the
- * hub and the caller, so this wait adds none. It parks once, then finishes with `result`, or
- * throws `SocketTimeout`, or lets the thrown connect error through.
- */
-class ConnectSteps<T> implements Iterator<Suspend, T, unknown> {
-  private parked = false;
-
-  constructor(
-    private readonly waiter: ConnectWaiter,
-    private readonly timeout: number | undefined,
-    private readonly peer: Address,
-    private readonly result: T,
-  ) {}
-
-  next(value?: unknown): IteratorResult<Suspend, T> {
-    if (!this.parked) {
-      this.parked = true;
-      return { done: false, value: this.waiter.park() };
-    }
-    if (value === TIMED_OUT) {
-      throw new SocketTimeout(`${this.waiter.what}: no connection to ${this.peer[0]}:${this.peer[1]} within ${this.timeout} ms`);
-    }
-    return { done: true, value: this.result };
-  }
-
-  throw(error: unknown): IteratorResult<Suspend, T> {
-    throw error;
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-}
 
 class ConnectOperation extends Operation<void> {
   constructor(
@@ -212,8 +74,9 @@ class RecvOperation extends Operation<Uint8Array> {
   }
 
   [Symbol.iterator](): Iterator<Suspend, Uint8Array, unknown> {
-    const data = this.sock.takeBuffered(this.max);
-    return data !== null ? new Finished(data) : this.sock.recvSteps(this.max);
+    const conn = this.sock.connection('recv');
+    const data = conn.takeBuffered(this.max);
+    return data !== null ? new Finished(data) : conn.recvSteps(this.max);
   }
 }
 
@@ -226,7 +89,8 @@ class SendallOperation extends Operation<void> {
   }
 
   [Symbol.iterator](): Iterator<Suspend, void, unknown> {
-    return this.sock.writeNow(this.data) ? SENT : this.sock.drainSteps();
+    const conn = this.sock.connection('sendall');
+    return conn.writeNow(this.data) ? SENT : conn.drainSteps();
   }
 }
 
@@ -243,26 +107,19 @@ class SendallOperation extends Operation<void> {
  * sock.close();
  */
 export class Socket implements Selectable, Disposable {
-  /** @internal */ stream: OwnedStream | null = null;
-  /** @internal */ listener: OwnedServer | null = null;
-  /** @internal */ eof = false;
-  /** @internal */ error: Error | null = null;
-  private mode: Mode = Mode.Fresh;
-  private timeoutMs: number | undefined;
-  private readonly tlsOptions: TlsOptions | undefined;
-  private readonly buffer = new ReceiveBuffer();
-  private reading = false;
-  private paused = false;
-  private readShut = false;
-  private writeShut = false;
+  /** @internal The connected (or connecting) side, once there is one. */
+  conn: SocketStream | null = null;
+  /** @internal The listening side, once `listen` ran. */
+  listener: SocketListener | null = null;
+  /** @internal The timeout of every call; undefined: no limit, 0: non-blocking. */
+  timeoutMs: number | undefined;
+  /** @internal Parked `select` callers, once there was one. */
+  watchers: Set<Waiter> | null = null;
+  private isClosed = false;
+  /** Why the last connect failed; later calls throw it until the next connect. */
+  private connectError: Error | null = null;
   private bindAddress: Address | null = null;
-  private peer: Address | null = null;
-  private readyEvent: 'connect' | 'secureConnect' | 'secure' = 'connect';
-  private connectWaiter: ConnectWaiter | null = null;
-  private readers = new WaitList<void>('Socket.recv()');
-  private readonly writers = new WaitList<void>('Socket.sendall()');
-  private accepted: Deque<Socket> | null = null;
-  private watchers: Set<Waiter> | null = null;
+  private readonly tlsOptions: TlsOptions | undefined;
 
   constructor(options: SocketOptions = {}) {
     if (options === null || typeof options !== 'object') {
@@ -272,25 +129,16 @@ export class Socket implements Selectable, Disposable {
     this.tlsOptions = options.tls;
   }
 
-  /** @internal Wraps a stream Node created (an accepted connection, a TLS stream). */
-  static adopt(stream: net.Socket, readyEvent?: 'secureConnect' | 'secure'): Socket {
+  /** @internal Wraps a stream Node created: an accepted connection, or a TLS stream on its way. */
+  static adopt(stream: net.Socket, readyEvent: ReadyEvent | null = null): Socket {
     const s = new Socket();
-    s.attach(stream);
-    if (readyEvent === undefined) {
-      s.attachConnected(stream);
-      s.mode = Mode.Connected;
-      s.peer = addressOf(stream.remoteAddress, stream.remotePort) ?? ['', 0];
-    } else {
-      s.mode = Mode.Connecting;
-      s.readyEvent = readyEvent;
-      stream.once(readyEvent, onConnect);
-    }
+    s.conn = new SocketStream(s, stream, addressOf(stream.remoteAddress, stream.remotePort) ?? ['', 0], readyEvent);
     return s;
   }
 
   /** True once `close()` was called. */
   get closed(): boolean {
-    return this.mode === Mode.Closed;
+    return this.isClosed;
   }
 
   /**
@@ -344,7 +192,7 @@ export class Socket implements Selectable, Disposable {
    */
   bind(address: Address): void {
     const checked = checkAddress('Socket.bind()', address);
-    if (this.mode !== Mode.Fresh) throw socketError('EINVAL', 'bind', `the socket is already ${this.describeMode()}`);
+    if (this.isClosed || this.conn !== null || this.listener !== null) throw this.stateError('bind');
     this.bindAddress = checked;
   }
 
@@ -359,9 +207,11 @@ export class Socket implements Selectable, Disposable {
    */
   listen(backlog = DEFAULT_BACKLOG): Operation<void> {
     checkSize('Socket.listen() backlog', backlog);
-    if (this.mode === Mode.Fresh) this.startListening(backlog);
-    else if (this.mode !== Mode.Listening) throw this.stateError('listen');
-    return operation(() => this.listeningSteps());
+    if (this.listener === null) {
+      if (this.isClosed || this.conn !== null) throw this.stateError('listen');
+      this.listener = new SocketListener(this, this.bindAddress ?? ['0.0.0.0', 0], backlog, this.tlsOptions);
+    }
+    return operation(() => this.listening('listen').listeningSteps());
   }
 
   /**
@@ -370,7 +220,7 @@ export class Socket implements Selectable, Disposable {
    * const [conn, [host, port]] = yield* listener.accept();
    */
   accept(): Operation<[Socket, Address]> {
-    return operation(() => this.acceptSteps());
+    return operation(() => this.listening('accept').acceptSteps());
   }
 
   /**
@@ -405,7 +255,7 @@ export class Socket implements Selectable, Disposable {
    */
   send(data: Bytes): Operation<number> {
     const bytes = toBytes('Socket.send()', data);
-    return operation(() => this.sendSteps(bytes));
+    return operation(() => this.connection('send').sendSteps(bytes));
   }
 
   /**
@@ -446,20 +296,7 @@ export class Socket implements Selectable, Disposable {
     if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
       throw new RangeError(`Socket.shutdown() needs SHUT_RD, SHUT_WR or SHUT_RDWR, got ${describeValue(how)}`);
     }
-    if (this.mode === Mode.Closed) throw closedError('shutdown');
-    const stream = this.stream;
-    if (this.mode !== Mode.Connected || stream === null) throw socketError('ENOTCONN', 'shutdown', 'the socket is not connected');
-    if (how !== SHUT_WR && !this.readShut) {
-      this.readShut = true;
-      this.buffer.clear();
-      if (this.reading) stream.pause();
-      this.wakeReaders();
-    }
-    if (how !== SHUT_RD && !this.writeShut) {
-      this.writeShut = true;
-      stream.end();
-      this.wakeWriters();
-    }
+    this.connection('shutdown').shutdown(how);
   }
 
   /**
@@ -470,28 +307,10 @@ export class Socket implements Selectable, Disposable {
    * try { yield* serve(sock); } finally { sock.close(); }
    */
   close(): void {
-    const mode = this.mode;
-    if (mode === Mode.Closed) return;
-    this.mode = Mode.Closed;
-    const stream = this.stream;
-    if (stream !== null) {
-      stream[OWNER] = null;
-      if (mode === Mode.Connecting || this.error !== null) stream.destroy();
-      // After Node's queued writes have flushed, as a closed kernel socket still sends them.
-      else stream.destroySoon();
-    }
-    const listener = this.listener;
-    if (listener !== null) {
-      listener[OWNER] = null;
-      listener.close();
-      const pending = this.accepted;
-      while (pending !== null && pending.length > 0) pending.shift().close();
-    }
-    this.buffer.clear();
-    const connecting = this.takeConnectWaiter();
-    if (connecting !== null) wakeThrow(connecting, closedError('connect'));
-    this.readers.throwAll(() => closedError('recv'));
-    this.writers.throwAll(() => closedError('send'));
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.conn?.close();
+    this.listener?.close();
     if (this.watchers !== null) notifyWatchers(this.watchers);
   }
 
@@ -501,11 +320,9 @@ export class Socket implements Selectable, Disposable {
 
   /** The peer's address. Mirrors `getpeername`. */
   getpeername(): Address {
-    if (this.mode === Mode.Closed) throw closedError('getpeername');
-    if (this.mode !== Mode.Connected || this.peer === null) {
-      throw socketError('ENOTCONN', 'getpeername', 'the socket is not connected');
-    }
-    return [this.peer[0], this.peer[1]];
+    const conn = this.connection('getpeername');
+    if (conn.connecting) throw socketError('ENOTCONN', 'getpeername', 'the socket is not connected yet');
+    return [conn.peer[0], conn.peer[1]];
   }
 
   /**
@@ -513,217 +330,51 @@ export class Socket implements Selectable, Disposable {
    * local end of a connection. Mirrors `getsockname`.
    */
   getsockname(): Address {
-    if (this.mode === Mode.Closed) throw closedError('getsockname');
-    const stream = this.stream;
-    if (stream !== null) {
-      const local = addressOf(stream.localAddress, stream.localPort);
-      if (local !== null) return local;
-    }
-    const bound = this.listener?.address();
-    if (bound !== null && bound !== undefined && typeof bound === 'object') return [bound.address, bound.port];
+    if (this.isClosed) throw closedError('getsockname');
+    const local = this.conn?.localAddress() ?? this.listener?.address() ?? null;
+    if (local !== null) return local;
     return this.bindAddress !== null ? [this.bindAddress[0], this.bindAddress[1]] : ['0.0.0.0', 0];
   }
 
   /**
-   * Turns Nagle's algorithm off (the default for Node sockets is on), so small writes leave at
-   * once. Mirrors `setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)`.
+   * Turns Nagle's algorithm off (Node sockets start with it on), so small writes leave at once.
+   * Mirrors `setsockopt(IPPROTO_TCP, TCP_NODELAY, 1)`.
+   * @example
+   * sock.setNoDelay();
    */
   setNoDelay(noDelay = true): void {
-    this.stream?.setNoDelay(noDelay);
+    this.conn?.stream.setNoDelay(noDelay);
   }
 
-  /** @internal The Node stream of a connected socket, for wrapping in TLS. */
-  detachStream(what: string): net.Socket {
-    const stream = this.stream;
-    if (this.mode !== Mode.Connected || stream === null) {
-      throw socketError('ENOTCONN', what, `the socket is ${this.describeMode()}`);
-    }
-    stream[OWNER] = null;
-    if (this.reading) {
-      stream.removeListener('data', onData);
-      stream.pause();
-    }
-    // Bytes read ahead belong to whatever reads the stream next (the TLS handshake).
-    if (this.buffer.length > 0) stream.unshift(this.buffer.take(this.buffer.length));
-    this.stream = null;
-    this.mode = Mode.Closed;
-    this.readers.throwAll(() => closedError('recv'));
-    this.writers.throwAll(() => closedError('send'));
-    return stream;
+  /** @internal The connection, or the error that says why there is none. */
+  connection(what: string): SocketStream {
+    const conn = this.conn;
+    if (conn !== null && !this.isClosed) return conn;
+    if (this.isClosed) throw closedError(what);
+    throw this.connectError ?? socketError('ENOTCONN', what, 'the socket is not connected');
   }
 
-  /** @internal Waits until an adopted TLS stream finished its handshake. */
-  *handshakeSteps(what: string): Steps<void> {
-    if (this.mode === Mode.Connecting) yield* this.waitConnected(runningGreenlet(what), what, undefined);
-    if (this.error !== null) throw this.error;
+  /** @internal The peer address of a connection, as `accept` returns it. */
+  peerAddress(): Address {
+    const peer = this.conn?.peer ?? ['', 0];
+    return [peer[0], peer[1]];
   }
 
-  /** @internal */ selectReadable(): boolean {
-    if (this.mode === Mode.Listening) return (this.accepted?.length ?? 0) > 0 || this.error !== null;
-    return this.buffer.length > 0 || this.eof || this.readShut || this.error !== null || this.mode === Mode.Closed;
+  /** @internal */ recvSteps(max: number): Steps<Uint8Array> {
+    return this.connection('recv').recvSteps(max);
   }
 
-  /** @internal */ selectWritable(): boolean {
-    if (this.mode === Mode.Closed || this.error !== null) return true;
-    return this.mode === Mode.Connected && !(this.stream?.writableNeedDrain ?? false);
-  }
-
-  /** @internal */ selectExceptional(): boolean {
-    return this.error !== null;
-  }
-
-  /** @internal */ get selectWatchers(): Set<Waiter> {
-    return (this.watchers ??= new Set());
-  }
-
-  /** @internal */ selectStartReading(): void {
-    if (this.mode === Mode.Connected) this.startReading();
-  }
-
-  /** @internal */ received(chunk: Buffer): void {
-    if (this.readShut) return;
-    this.buffer.push(chunk);
-    if (this.buffer.length >= RECEIVE_HIGH_WATER && !this.paused) {
-      this.paused = true;
-      this.stream!.pause();
-    }
-    this.wakeReaders();
-  }
-
-  /** @internal */ failed(error: Error): void {
-    this.error ??= error;
-    if (this.mode === Mode.Connecting) {
-      const stream = this.stream!;
-      stream[OWNER] = null;
-      stream.destroy();
-      this.stream = null;
-      this.mode = Mode.Fresh;
-      const w = this.takeConnectWaiter();
-      if (w !== null) wakeThrow(w, error);
-    }
-    this.wakeReaders();
-    this.wakeWriters();
-  }
-
-  /** @internal */ connected(): void {
-    const stream = this.stream!;
-    this.attachConnected(stream);
-    this.mode = Mode.Connected;
-    this.peer = addressOf(stream.remoteAddress, stream.remotePort) ?? this.peer;
-    const w = this.takeConnectWaiter();
-    if (w !== null) wake(w, undefined);
-    if (this.watchers !== null) notifyWatchers(this.watchers);
-  }
-
-  /** @internal */ incoming(stream: net.Socket): void {
-    (this.accepted ??= new Deque<Socket>()).push(Socket.adopt(stream));
-    this.wakeReaders();
-  }
-
-  /** @internal Killed or timed out while connecting. */
-  abortConnect(): void {
-    this.takeConnectWaiter();
-    const stream = this.stream;
-    if (this.mode !== Mode.Connecting || stream === null) return;
-    stream[OWNER] = null;
-    stream.destroy();
-    this.stream = null;
-    this.mode = Mode.Fresh;
-  }
-
-  /** @internal */ wakeReaders(): void {
-    if (this.readers.size > 0) this.readers.wakeAll(undefined);
-    if (this.watchers !== null) notifyWatchers(this.watchers);
-  }
-
-  /** @internal */ wakeWriters(): void {
-    if (this.writers.size > 0) this.writers.wakeAll(undefined);
-    if (this.watchers !== null) notifyWatchers(this.watchers);
-  }
-
-  /** @internal Up to `max` buffered bytes, or null when none are (or the socket is closed). */
-  takeBuffered(max: number): Uint8Array | null {
-    if (this.buffer.length === 0 || this.mode === Mode.Closed) return null;
-    const data = this.buffer.take(max);
-    if (this.paused && this.buffer.length <= RECEIVE_LOW_WATER) this.resumeReading();
-    return data;
-  }
-
-  /** @internal */ *recvSteps(max: number): Steps<Uint8Array> {
-    let deadline: number | undefined;
-    for (;;) {
-      const data = this.takeBuffered(max);
-      if (data !== null) return data;
-      this.checkReadable('recv');
-      if (this.eof || this.readShut || max === 0) return EMPTY;
-      this.startReading();
-      if (this.timeoutMs === undefined) {
-        // The common wait, parked right here rather than through parkOn's generators.
-        yield this.readers.enqueue(runningGreenlet('Socket.recv()'), undefined).park();
-      } else {
-        deadline = yield* parkOn(this.readers, 'Socket.recv()', this.timeoutMs, deadline);
-      }
-    }
-  }
-
-  /** @internal Bytes up to and including `\n`, at most `limit` of them; empty at the end. */
-  *readlineSteps(limit: number): Steps<Uint8Array> {
-    let deadline: number | undefined;
-    for (;;) {
-      if (this.mode !== Mode.Closed) {
-        const buffer = this.buffer;
-        const end = buffer.indexAfter(0x0a, limit);
-        if (end > 0 || buffer.length >= limit || ((this.eof || this.readShut) && buffer.length > 0)) {
-          const line = buffer.take(end > 0 ? end : Math.min(limit, buffer.length));
-          if (this.paused && buffer.length <= RECEIVE_LOW_WATER) this.resumeReading();
-          return line;
-        }
-      }
-      this.checkReadable('readline');
-      if (this.eof || this.readShut || limit === 0) return EMPTY;
-      // A line longer than the high-water mark must still be read whole.
-      if (this.paused) this.resumeReading();
-      this.startReading();
-      deadline = yield* parkOn(this.readers, 'Socket.readline()', this.timeoutMs, deadline);
-    }
+  /** @internal */ readlineSteps(limit: number): Steps<Uint8Array> {
+    return this.connection('readline').readlineSteps(limit);
   }
 
   /**
-   * @internal Hands `data` to Node; true when that is all `sendall` has to do, false when it
-   * must then wait for the write buffer to drain (`drainSteps`).
-   */
-  writeNow(data: Uint8Array): boolean {
-    const stream = this.writableStream('sendall');
-    if (this.timeoutMs === 0 && stream.writableNeedDrain) {
-      throw new BlockingIOError('sendall() would block: the socket is non-blocking and its write buffer is full');
-    }
-    return stream.write(data) || this.timeoutMs === 0;
-  }
-
-  /** @internal Waits until the write buffer is below its high-water mark. */
-  *drainSteps(): Steps<void> {
-    let deadline: number | undefined;
-    while (this.writableStream('sendall').writableNeedDrain) {
-      deadline = yield* parkOn(this.writers, 'Socket.sendall()', this.timeoutMs, deadline);
-    }
-  }
-
-  private *sendSteps(data: Uint8Array): Steps<number> {
-    let deadline: number | undefined;
-    while (this.writableStream('send').writableNeedDrain) {
-      deadline = yield* parkOn(this.writers, 'Socket.send()', this.timeoutMs, deadline);
-    }
-    this.stream!.write(data);
-    return data.length;
-  }
-
-  /**
-   * @internal Starts connecting, at once, and returns the steps that wait for the connection:
-   * a connect that fails at once then costs no generator frame of its own.
+   * @internal Starts connecting, at once, and returns the steps that wait for the connection
+   * and finish with `result`.
    */
   startConnect<T>(host: string, port: number, result: T): Iterator<Suspend, T, unknown> {
     const g = runningGreenlet('Socket.connect()');
-    if (this.mode !== Mode.Fresh) throw this.stateError('connect');
+    if (this.isClosed || this.conn !== null || this.listener !== null) throw this.stateError('connect');
     const options: net.TcpNetConnectOpts = { host, port, allowHalfOpen: true };
     const local = this.bindAddress;
     if (local !== null) {
@@ -731,146 +382,80 @@ export class Socket implements Selectable, Disposable {
       if (local[1] !== 0) options.localPort = local[1];
     }
     const tlsOptions = this.tlsOptions;
-    let stream: OwnedStream;
+    let conn: SocketStream;
     if (tlsOptions === undefined) {
-      stream = net.connect(options);
+      conn = new SocketStream(this, net.connect(options), [host, port], 'connect');
     } else {
       const servername = tlsOptions.servername ?? (net.isIP(host) === 0 ? host : undefined);
-      stream = tls.connect({ ...tlsOptions, ...options, servername });
-      this.readyEvent = 'secureConnect';
+      conn = new SocketStream(this, tls.connect({ ...tlsOptions, ...options, servername }), [host, port], 'secureConnect');
     }
-    this.error = null;
-    this.eof = false;
-    this.mode = Mode.Connecting;
-    this.peer = [host, port];
-    // Until connected only an error or the connection can happen; the other listeners follow.
-    this.attach(stream);
-    stream.once(this.readyEvent, onConnect);
+    this.conn = conn;
+    this.connectError = null;
     if (this.timeoutMs === 0) {
       throw new BlockingIOError(`connect() to ${host}:${port} is in progress on a non-blocking socket`, 'EINPROGRESS');
     }
-    return this.waitConnected(g, 'Socket.connect()', result);
+    return conn.waitConnected(g, 'Socket.connect()', result);
   }
 
-  private waitConnected<T>(g: Greenlet, what: string, result: T): ConnectSteps<T> {
-    const w = new ConnectWaiter(g, this, what);
-    this.connectWaiter = w;
-    const timeout = this.timeoutMs;
-    if (timeout !== undefined) w.deadline = WaitDeadline.start(w, timeout);
-    return new ConnectSteps(w, timeout, this.peer ?? ['', 0], result);
+  /** @internal The connect failed or was abandoned: the socket is unconnected again. */
+  connectFailed(conn: SocketStream, error: Error | null): void {
+    if (this.conn !== conn) return;
+    this.conn = null;
+    this.connectError = error;
+    if (this.watchers !== null) notifyWatchers(this.watchers);
   }
 
-  /** The pending connect's waiter, detached, its deadline cancelled; null when none. */
-  private takeConnectWaiter(): ConnectWaiter | null {
-    const w = this.connectWaiter;
-    if (w === null) return null;
-    this.connectWaiter = null;
-    w.deadline?.cancel();
-    return w;
+  /** @internal Hands the connected Node stream over (to TLS); this socket is closed after. */
+  detachStream(what: string): net.Socket {
+    const conn = this.connection(what);
+    if (conn.connecting) throw socketError('ENOTCONN', what, 'the socket is not connected yet');
+    this.conn = null;
+    this.isClosed = true;
+    return conn.detach();
   }
 
-  private startListening(backlog: number): void {
-    const [host, port] = this.bindAddress ?? ['0.0.0.0', 0];
-    const tlsOptions = this.tlsOptions;
-    // Untouched connections wait in the kernel, unread, until someone reads from them.
-    const server: OwnedServer =
-      tlsOptions === undefined
-        ? net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
-        : tls.createServer({ ...tlsOptions, allowHalfOpen: true });
-    server[OWNER] = this;
-    server.on(tlsOptions === undefined ? 'connection' : 'secureConnection', onConnection);
-    server.on('error', onListenerError);
-    server.on('listening', onListening);
-    // A failed handshake concerns that client only; Node destroys its socket.
-    if (tlsOptions !== undefined) server.on('tlsClientError', ignoreError);
-    this.listener = server;
-    this.readers = new WaitList<void>('Socket.accept()');
-    this.mode = Mode.Listening;
-    this.error = null;
-    listenNow(server, host === '' ? '0.0.0.0' : host, port, backlog);
+  /** @internal Waits until an adopted TLS stream finished its handshake. */
+  *handshakeSteps(what: string): Steps<void> {
+    const conn = this.connection(what);
+    if (conn.connecting) yield* conn.waitConnected(runningGreenlet(what), what, undefined);
+    if (conn.error !== null) throw conn.error;
   }
 
-  private *listeningSteps(): Steps<void> {
-    let deadline: number | undefined;
-    for (;;) {
-      if (this.mode === Mode.Closed) throw closedError('listen');
-      if (this.error !== null) throw this.error;
-      if (this.listener?.listening === true) return;
-      deadline = yield* parkOn(this.readers, 'Socket.listen()', this.timeoutMs, deadline);
-    }
+  /** @internal */ selectReadable(): boolean {
+    if (this.isClosed || this.connectError !== null) return true;
+    return this.listener?.readable() ?? this.conn?.readable() ?? false;
   }
 
-  private *acceptSteps(): Steps<[Socket, Address]> {
-    let deadline: number | undefined;
-    for (;;) {
-      if (this.mode === Mode.Closed) throw closedError('accept');
-      if (this.mode !== Mode.Listening) throw socketError('EINVAL', 'accept', 'the socket is not listening; call listen() first');
-      const pending = this.accepted;
-      if (pending !== null && pending.length > 0) {
-        const conn = pending.shift();
-        return [conn, conn.peer ?? ['', 0]];
-      }
-      if (this.error !== null) throw this.error;
-      deadline = yield* parkOn(this.readers, 'Socket.accept()', this.timeoutMs, deadline);
-    }
+  /** @internal */ selectWritable(): boolean {
+    if (this.isClosed || this.connectError !== null) return true;
+    return this.conn?.canWrite() ?? false;
   }
 
-  private attach(stream: OwnedStream): void {
-    stream[OWNER] = this;
-    this.stream = stream;
-    stream.on('error', onError);
+  /** @internal */ selectExceptional(): boolean {
+    return this.connectError !== null || (this.conn?.error ?? this.listener?.error ?? null) !== null;
   }
 
-  private attachConnected(stream: net.Socket): void {
-    stream.on('end', onEnd);
-    stream.on('close', onClose);
-    stream.on('drain', onDrain);
+  /** @internal */ get selectWatchers(): Set<Waiter> {
+    return (this.watchers ??= new Set());
   }
 
-  private startReading(): void {
-    const stream = this.stream;
-    if (this.reading || stream === null || this.readShut || this.mode === Mode.Closed) return;
-    this.reading = true;
-    stream.on('data', onData);
-    stream.resume();
+  /** @internal */ selectStartReading(): void {
+    if (!this.isClosed) this.conn?.startReading();
   }
 
-  private resumeReading(): void {
-    this.paused = false;
-    this.stream?.resume();
-  }
-
-  private checkReadable(what: string): void {
-    if (this.mode === Mode.Closed) throw closedError(what);
-    if (this.error !== null) throw this.error;
-    if (this.mode !== Mode.Connected && this.mode !== Mode.Connecting) {
-      throw socketError('ENOTCONN', what, 'the socket is not connected');
-    }
-  }
-
-  /** @internal */ writableStream(what: string): net.Socket {
-    if (this.mode === Mode.Closed) throw closedError(what);
-    if (this.error !== null) throw this.error;
-    const stream = this.stream;
-    if (this.mode !== Mode.Connected || stream === null) throw socketError('ENOTCONN', what, 'the socket is not connected');
-    if (this.writeShut) throw socketError('EPIPE', what, 'the socket was shut down for writing');
-    if (stream.destroyed) throw socketError('EPIPE', what, 'the connection is closed');
-    return stream;
+  private listening(what: string): SocketListener {
+    if (this.isClosed) throw closedError(what);
+    if (this.listener === null) throw socketError('EINVAL', what, 'the socket is not listening; call listen() first');
+    return this.listener;
   }
 
   private stateError(what: string): Error {
-    if (this.mode === Mode.Closed) return closedError(what);
-    const code = this.mode === Mode.Connected ? 'EISCONN' : this.mode === Mode.Connecting ? 'EALREADY' : 'EINVAL';
-    return socketError(code, what, `the socket is already ${this.describeMode()}`);
+    if (this.isClosed) return closedError(what);
+    if (this.listener !== null) return socketError('EINVAL', what, 'the socket is already listening');
+    if (this.conn?.connecting === true) return socketError('EALREADY', what, 'the socket is already connecting');
+    if (this.conn !== null) return socketError('EISCONN', what, 'the socket is already connected');
+    return socketError('EINVAL', what, 'the socket is not in a state for this');
   }
-
-  private describeMode(): string {
-    return ['unconnected', 'connecting', 'connected', 'listening', 'closed'][this.mode];
-  }
-}
-
-function closedError(what: string): Error {
-  return socketError('EBADF', what, 'the socket is closed');
 }
 
 /** Options of `createConnection`. */
