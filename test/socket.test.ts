@@ -9,6 +9,7 @@ import {
   UdpSocket,
   SocketTimeout,
   BlockingIOError,
+  SHUT_RD,
   SHUT_WR,
   createConnection,
   wrapSocket,
@@ -108,6 +109,39 @@ void test('half-close: after the peer shut down its side, this side can still an
     return answer;
   });
   assert.equal(reply, 'got 10 bytes');
+});
+
+void test('send returns the bytes taken; SHUT_RD makes later reads see the end; setNoDelay', async () => {
+  const log = await run(function* () {
+    const log: string[] = [];
+    const [listener, address] = yield* listening();
+    const client = yield* createConnection(address);
+    client.setNoDelay();
+    const [conn] = yield* listener.accept();
+    log.push(`send took ${yield* client.send('12345')} bytes`);
+    log.push(`server read ${text(yield* conn.recv(10))}`);
+    conn.shutdown(SHUT_RD);
+    yield* client.sendall('ignored');
+    log.push(`after SHUT_RD: ${(yield* conn.recv(10)).length} bytes`);
+    yield* conn.sendall('still writable');
+    log.push(`client read ${text(yield* client.recv(100))}`);
+    try {
+      client.shutdown(7);
+    } catch (error) {
+      log.push((error as Error).message);
+    }
+    client.close();
+    conn.close();
+    listener.close();
+    return log;
+  });
+  assert.deepEqual(log, [
+    'send took 5 bytes',
+    'server read 12345',
+    'after SHUT_RD: 0 bytes',
+    'client read still writable',
+    'Socket.shutdown() needs SHUT_RD, SHUT_WR or SHUT_RDWR, got 7',
+  ]);
 });
 
 void test('connect errors are Node errors with their code, thrown at the yield*', async () => {
