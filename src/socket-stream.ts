@@ -6,7 +6,7 @@
  */
 import type net from 'node:net';
 import { wake, wakeThrow } from './hub.js';
-import type { Steps } from './operation.js';
+import type { Steps, Suspend } from './operation.js';
 import type { Greenlet } from './greenlet.js';
 import { WaitDeadline, WaitList, runningGreenlet, type Waiter } from './waiter.js';
 import { ReceiveBuffer } from './socket-buffer.js';
@@ -161,20 +161,31 @@ export class SocketStream {
     return data;
   }
 
+  /**
+   * What `recv` returns now: buffered bytes, or the empty array at the end of the stream; null
+   * when it must wait (reading has then started). Throws the socket's error.
+   */
+  recvNow(max: number): Uint8Array | null {
+    const data = this.takeBuffered(max);
+    if (data !== null) return data;
+    this.checkReadable('recv');
+    if (this.eof || this.readShut || max === 0) return EMPTY;
+    this.startReading();
+    return null;
+  }
+
+  /** Parks the running greenlet until something arrives; yield what it returns. */
+  parkReader(): Suspend {
+    return this.readers.enqueue(runningGreenlet('Socket.recv()'), undefined).park();
+  }
+
   *recvSteps(max: number): Steps<Uint8Array> {
     let deadline: number | undefined;
     for (;;) {
-      const data = this.takeBuffered(max);
+      const data = this.recvNow(max);
       if (data !== null) return data;
-      this.checkReadable('recv');
-      if (this.eof || this.readShut || max === 0) return EMPTY;
-      this.startReading();
-      if (this.owner.timeoutMs === undefined) {
-        // The common wait, parked right here rather than through parkOn's generators.
-        yield this.readers.enqueue(runningGreenlet('Socket.recv()'), undefined).park();
-      } else {
-        deadline = yield* parkOn(this.readers, 'Socket.recv()', this.owner.timeoutMs, deadline);
-      }
+      if (this.owner.timeoutMs === undefined) yield this.parkReader();
+      else deadline = yield* parkOn(this.readers, 'Socket.recv()', this.owner.timeoutMs, deadline);
     }
   }
 

@@ -65,18 +65,34 @@ class ConnectOperation extends Operation<void> {
   }
 }
 
-class RecvOperation extends Operation<Uint8Array> {
+/**
+ * `recv` is the call a busy server makes most, so without a timeout it is its own iterator:
+ * each `next()` looks at the buffer afresh and either finishes with bytes or parks again. It
+ * keeps no state between steps, so running the same Operation twice still runs it twice.
+ */
+class RecvOperation extends Operation<Uint8Array> implements Iterator<Suspend, Uint8Array, unknown> {
   constructor(
     private readonly sock: Socket,
-    private readonly max: number,
+    readonly max: number,
   ) {
     super();
   }
 
   [Symbol.iterator](): Iterator<Suspend, Uint8Array, unknown> {
+    if (this.sock.timeoutMs === undefined) return this;
     const conn = this.sock.connection('recv');
     const data = conn.takeBuffered(this.max);
     return data !== null ? new Finished(data) : conn.recvSteps(this.max);
+  }
+
+  next(): IteratorResult<Suspend, Uint8Array> {
+    const conn = this.sock.connection('recv');
+    const data = conn.recvNow(this.max);
+    return data !== null ? { done: true, value: data } : { done: false, value: conn.parkReader() };
+  }
+
+  throw(error: unknown): IteratorResult<Suspend, Uint8Array> {
+    throw error;
   }
 }
 
@@ -115,6 +131,7 @@ export class Socket implements Selectable, Disposable {
   timeoutMs: number | undefined;
   /** @internal Parked `select` callers, once there was one. */
   watchers: Set<Waiter> | null = null;
+  private lastRecv: RecvOperation | null = null;
   private isClosed = false;
   /** Why the last connect failed; later calls throw it until the next connect. */
   private connectError: Error | null = null;
@@ -233,7 +250,10 @@ export class Socket implements Selectable, Disposable {
    * }
    */
   recv(max = 65536): Operation<Uint8Array> {
-    return new RecvOperation(this, checkSize('Socket.recv() size', max));
+    // A recv keeps no state of its own, so a loop of recv(n) can share one Operation.
+    const last = this.lastRecv;
+    if (last !== null && last.max === max) return last;
+    return (this.lastRecv = new RecvOperation(this, checkSize('Socket.recv() size', max)));
   }
 
   /**
