@@ -298,6 +298,8 @@ export class StreamServer extends BaseServer {
 export class DatagramServer extends BaseServer {
   private udp: UdpSocket | null;
   private readonly requested: Address | null;
+  /** The bind started by `start()`, which `start()`'s Operation waits for. */
+  private bindOperation: Operation<void> | null = null;
 
   /** `listener` is an address to bind (port 0 picks a free port), or a bound `UdpSocket`. */
   constructor(listener: Address | UdpSocket, readonly handle: DatagramHandler, options: DatagramServerOptions = {}) {
@@ -337,8 +339,6 @@ export class DatagramServer extends BaseServer {
     if (udp === null) throw new Error('DatagramServer.sendto(): the server is not started; run start() first');
     return udp.sendto(data, address);
   }
-
-  private bindOperation: Operation<void> | null = null;
 
   protected openSocket(): void {
     if (this.udp === null) {
