@@ -262,7 +262,7 @@ void test('a kill or timeout during a TLS handshake destroys the pending connect
       }
     });
     try {
-      yield* createConnection(address, { timeout: 100, tls: { ca: CERT } });
+      yield* createConnection(address, { timeout: 300, tls: { ca: CERT } });
     } catch (error) {
       log.push(`client: ${(error as Error).name}`);
     }
