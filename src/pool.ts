@@ -3,7 +3,7 @@
  * joined or killed together and mapped over an input; a `Pool` is a group with a capacity,
  * whose `spawn` waits for a free slot. Mirrors `gevent.pool`.
  */
-import { handOff } from './hub.js';
+import { getHub, handOff } from './hub.js';
 import { Full, checkDuration, describeValue } from './errors.js';
 import { Operation, constant, type Steps, type Stream } from './operation.js';
 import { TIMED_OUT, WaitList, parkFor, runningGreenlet } from './waiter.js';
@@ -519,8 +519,15 @@ export class Pool extends BaseGroup {
   /** @internal */
   *waitAvailableSteps(timeout: number | undefined): Steps<number> {
     if (this.freeCount() > 0) return this.freeCount();
-    const w = this.availabilityWaiters.enqueue(runningGreenlet('Pool.waitAvailable()'), undefined);
-    yield* parkFor<undefined>(w, timeout);
+    const clock = getHub().clock;
+    const deadline = timeout === undefined ? Infinity : clock.now() + timeout;
+    // A woken waiter may find the freed slot already taken by a greenlet that ran first: it
+    // waits again, within the same deadline, as gevent's notifier would not have woken it.
+    do {
+      const w = this.availabilityWaiters.enqueue(runningGreenlet('Pool.waitAvailable()'), undefined);
+      const left = deadline === Infinity ? undefined : Math.max(0, deadline - clock.now());
+      if ((yield* parkFor<undefined>(w, left)) === TIMED_OUT) break;
+    } while (this.freeCount() <= 0);
     return this.freeCount();
   }
 }
