@@ -146,7 +146,7 @@ void test('slow clients sending one byte at a time do not hold up the others', a
         try {
           for (const byte of `slow ${n}\n`) {
             yield* sock.sendall(byte);
-            yield* sleep(40);
+            yield* sleep(60);
           }
           const line = yield* sock.readline();
           sock.shutdown(SHUT_WR);
@@ -193,7 +193,8 @@ void test('clients that reset mid-request: their handlers fail alone, the server
         raw.on('error', () => {});
       }
       for (const done of resets) yield* done.wait();
-      yield* sleep(50);
+      // Each reset reaches its handler when the handler next reads.
+      for (let waited = 0; errors.length < 10 && waited < 5000; waited += 10) yield* sleep(10);
       const sock = yield* createConnection(server.address);
       yield* sock.sendall('still here\n');
       log.push((yield* sock.readline()).trim());
@@ -252,8 +253,11 @@ void test('stop(timeout) with busy handlers: finishing ones finish, the rest are
     const log: string[] = [];
     let finished = 0;
     let killed = 0;
+    let running = 0;
+    const allRunning = new Event();
     const server = new StreamServer(LOCAL, function* (sock) {
       const kind = (yield* sock.readline()).trim();
+      if (++running === 100) allRunning.set();
       let done = false;
       try {
         if (kind === 'short') yield* sleep(100);
@@ -280,7 +284,7 @@ void test('stop(timeout) with busy handlers: finishing ones finish, the rest are
         }
       }),
     );
-    yield* sleep(50);
+    yield* allRunning.wait();
     const before = getHub().clock.now();
     yield* server.stop(400);
     const took = getHub().clock.now() - before;

@@ -3,7 +3,7 @@
 // 127.0.0.1 with port 0; the last test checks that nothing is left open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Pool, getHub, joinAll, operation, sleep, spawn, type Greenlet, type Steps } from '../src/index.js';
+import { Event, Pool, getHub, joinAll, operation, sleep, spawn, type Greenlet, type Steps } from '../src/index.js';
 import { Socket, UdpSocket, createConnection, SHUT_WR, type Address } from '../src/socket.js';
 import { StreamServer, DatagramServer } from '../src/server.js';
 
@@ -143,8 +143,11 @@ void test('spawn: a Pool bounds the handlers running at once; a number makes a P
 void test('stop(timeout): stops accepting, lets quick handlers finish, kills the busy ones', async () => {
   const log = await run(function* () {
     const log: string[] = [];
+    const bothRunning = new Event();
+    let running = 0;
     const server = new StreamServer(LOCAL, function* (sock) {
       const kind = text(yield* sock.recv(10));
+      if (++running === 2) bothRunning.set();
       try {
         yield* sleep(kind === 'quick' ? 50 : 60_000);
         log.push(`${kind} handler finished`);
@@ -167,7 +170,7 @@ void test('stop(timeout): stops accepting, lets quick handlers finish, kills the
         }),
       );
     }
-    yield* sleep(20);
+    yield* bothRunning.wait();
     const stopping = spawn(function* () {
       yield* server.stop(200);
       log.push('stop returned');
@@ -197,7 +200,9 @@ void test('stop(timeout): stops accepting, lets quick handlers finish, kills the
 void test('stop() without a timeout gives handlers stopTimeout: 1000 ms by default, as in gevent', async () => {
   const log = await run(function* () {
     const log: string[] = [];
+    const handling = new Event();
     const server = new StreamServer(LOCAL, function* (sock) {
+      handling.set();
       try {
         yield* sock.recv(10); // the client stays connected and quiet
       } finally {
@@ -207,7 +212,7 @@ void test('stop() without a timeout gives handlers stopTimeout: 1000 ms by defau
     assert.equal(server.stopTimeout, 1000);
     yield* server.start();
     const idle = yield* createConnection(server.address);
-    yield* sleep(20);
+    yield* handling.wait();
     const before = getHub().clock.now();
     yield* server.stop();
     const took = getHub().clock.now() - before;
@@ -221,14 +226,16 @@ void test('stop() without a timeout gives handlers stopTimeout: 1000 ms by defau
 void test('close(): no new connections, but running handlers go on', async () => {
   const log = await run(function* () {
     const log: string[] = [];
+    const handling = new Event();
     const server = new StreamServer(LOCAL, function* (sock) {
+      handling.set();
       yield* sleep(50);
       yield* sock.sendall('still served');
     });
     yield* server.start();
     const address = server.address;
     const client = spawn(() => ask(address, ''));
-    yield* sleep(10);
+    yield* handling.wait();
     server.close();
     try {
       yield* createConnection(address);
