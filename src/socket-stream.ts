@@ -11,7 +11,7 @@ import type { Greenlet } from './greenlet.js';
 import { WaitDeadline, WaitList, runningGreenlet, type Waiter } from './waiter.js';
 import { ReceiveBuffer } from './socket-buffer.js';
 import { notifyWatchers } from './socket-readiness.js';
-import { ConnectSteps, ConnectWaiter, parkOn } from './socket-wait.js';
+import { ConnectFailure, ConnectSteps, ConnectWaiter, parkOn } from './socket-wait.js';
 import { BlockingIOError, SHUT_RD, SHUT_WR, addressOf, socketError, type Address } from './socket-errors.js';
 
 /** Past this many unread bytes the socket stops reading from the kernel until some are read. */
@@ -120,7 +120,7 @@ export class SocketStream {
       this.release(true);
       const w = this.takeConnectWaiter();
       this.owner.connectFailed(this, error);
-      if (w !== null) wakeThrow(w, error);
+      if (w !== null) wake(w, new ConnectFailure(error));
     }
     this.wakeReaders();
     this.wakeWriters();

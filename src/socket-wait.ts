@@ -64,6 +64,15 @@ export class ConnectWaiter extends Waiter {
 }
 
 /**
+ * @internal What a failed connect wakes its greenlet with; the connect steps throw its error
+ * from their own `next()`, once, rather than having it thrown into the greenlet's frames and
+ * thrown again at each.
+ */
+export class ConnectFailure {
+  constructor(readonly error: Error) {}
+}
+
+/**
  * @internal The wait for a connection, as a plain iterator rather than a generator: a port
  * scan fails tens of thousands of connects, and each failure is thrown through every frame
  * between the hub and the caller, so this wait adds none. It parks once, then finishes with
@@ -84,6 +93,7 @@ export class ConnectSteps<T> implements Iterator<Suspend, T, unknown> {
       this.parked = true;
       return { done: false, value: this.waiter.park() };
     }
+    if (value instanceof ConnectFailure) throw value.error;
     if (value === TIMED_OUT) {
       throw new SocketTimeout(`${this.waiter.what}: no connection to ${this.peer[0]}:${this.peer[1]} within ${this.timeout} ms`);
     }
