@@ -1,6 +1,8 @@
 // Type-aware linting. `no-floating-promises` is the rule that matters most here: an Operation is
 // a thenable, so an Operation created and never run (`sleep(10);` instead of `yield* sleep(10)`)
-// is reported like a floating promise. Calls documented as "takes effect at once" are exempt.
+// is reported like a floating promise. Calls documented as "takes effect at once" are exempt:
+// kill/killAll/killone, and a server's start() or a socket's listen()/bind() (run the returned
+// Operation only to wait for the bind and see its error).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -18,8 +20,12 @@ export default tseslint.config(
         {
           checkThenables: true,
           allowForKnownSafeCalls: [
-            { from: 'file', name: ['kill', 'killAll', 'killone'] },
-            { from: 'package', package: 'greenlets', name: ['kill', 'killAll', 'killone'] },
+            { from: 'file', name: ['kill', 'killAll', 'killone', 'start', 'listen', 'bind'] },
+            {
+              from: 'package',
+              package: 'greenlets',
+              name: ['kill', 'killAll', 'killone', 'start', 'listen', 'bind'],
+            },
             { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] },
           ],
         },

@@ -165,6 +165,13 @@ export class HttpServer {
   /** The per-request limit in ms (see `HttpServerOptions.requestTimeout`), or undefined. */
   readonly requestTimeout: number | undefined;
   /** Greenlets of the requests being handled. */
+  /**
+   * Used by `stop()` when it is given no timeout: how long (ms) running requests may go on
+   * before their handlers are killed. Default 1000, gevent's `stop_timeout`, the same as
+   * `StreamServer`: a handler blocked on a slow client would otherwise hold `stop()` for ever.
+   * `Infinity` waits without limit.
+   */
+  stopTimeout = 1000;
   private readonly active = new Set<Greenlet<unknown>>();
   private readonly pool: Pool | null;
   private readonly group: Group | null;
@@ -291,15 +298,16 @@ export class HttpServer {
 
   /**
    * Stops the server gracefully: stops accepting, lets running requests finish for up to
-   * `timeout` ms (default: no limit), then kills their handlers and closes every connection.
+   * `timeout` ms (default `stopTimeout`, 1000 ms as in gevent; `Infinity` for no limit), then
+   * kills their handlers and closes every connection.
    * Requests that arrive meanwhile on open connections are served with `Connection: close`.
    * Waits until everything is closed.
    * @example
    * yield* server.stop(2000);
    */
   stop(timeout?: number): Operation<void> {
-    checkDuration('HttpServer.stop() timeout', timeout);
-    return new StopOperation(this, timeout);
+    const limit = checkDuration('HttpServer.stop() timeout', timeout ?? this.stopTimeout);
+    return new StopOperation(this, limit === Infinity ? undefined : limit);
   }
 
   /** @internal */
