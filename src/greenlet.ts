@@ -16,7 +16,7 @@ import {
   wake,
 } from './hub.js';
 import { GreenletExit, checkDuration, describeValue } from './errors.js';
-import { Operation, call, setCarrierFactory, type Steps, type Suspend } from './operation.js';
+import { Operation, call, isGeneratorLike, isThenable, setCarrierFactory, type Steps, type Suspend } from './operation.js';
 import { TIMED_OUT, Waiter, parkFor, runningGreenlet } from './waiter.js';
 import type { TimerEntry } from './clock.js';
 import { Timeout } from './timeout.js';
@@ -102,23 +102,6 @@ const identRegistry = new FinalizationRegistry<number>((ident) => {
   freeIdents.push(ident);
   freeIdents.sort((a, b) => b - a);
 });
-
-function isGeneratorLike(value: unknown): value is Generator<unknown, unknown, unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { next?: unknown }).next === 'function' &&
-    typeof (value as { throw?: unknown }).throw === 'function'
-  );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 // Compared by identity: reading `fn.constructor.name` on every spawn was measurable.
 const AsyncGeneratorFunctionPrototype: unknown = Object.getPrototypeOf(async function* () {});

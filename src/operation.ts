@@ -111,11 +111,22 @@ class PromiseWaiter extends Waiter {
   }
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/** @internal Whether `value` is a promise or any other thenable. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** @internal Whether `value` can be driven like a generator (`next` and `throw`). */
+export function isGeneratorLike(value: unknown): value is Generator<unknown, unknown, unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { next?: unknown }).next === 'function' &&
+    typeof (value as { throw?: unknown }).throw === 'function'
   );
 }
 
@@ -177,4 +188,16 @@ export abstract class Stream<T> implements AsyncIterable<T> {
       },
     };
   }
+}
+
+/**
+ * @internal The steps of whatever a body function returned, run in the calling greenlet: an
+ * Operation or a generator runs right here (under the caller's deadlines), a promise is waited
+ * for through `call()`, and anything else is the result.
+ */
+export function* stepsOf<R>(out: unknown): Steps<R> {
+  if (out instanceof Operation) return (yield* out) as R;
+  if (isGeneratorLike(out)) return (yield* out as Steps<unknown>) as R;
+  if (isThenable(out)) return (yield* call(out)) as R;
+  return out as R;
 }

@@ -2,33 +2,13 @@
  * `apply` on a group: one call run in a member greenlet, or right in the caller when the caller
  * is a member itself, whatever kind of function the body is.
  */
-import { Operation, call, type Steps } from './operation.js';
+import { Operation, stepsOf, type Steps } from './operation.js';
 import { Greenlet, getCurrent, type GreenletBody } from './greenlet.js';
 import type { BaseGroup, Body } from './pool.js';
 
-function isGeneratorLike(value: unknown): value is Generator<unknown, unknown, unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { next?: unknown }).next === 'function' &&
-    typeof (value as { throw?: unknown }).throw === 'function'
-  );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
 /** Runs `fn(...args)` in the running greenlet, whatever kind of function it is. */
-function* runInline<R>(fn: Body, args: unknown[]): Steps<R> {
-  const out = fn(...args);
-  if (isGeneratorLike(out)) return (yield* out as Steps<unknown>) as R;
-  if (isThenable(out)) return (yield* call(out)) as R;
-  return out as R;
+function runInline<R>(fn: Body, args: unknown[]): Steps<R> {
+  return stepsOf<R>(fn(...args));
 }
 
 export class ApplyOperation<R> extends Operation<R> {

@@ -5,7 +5,7 @@
  */
 import { interrupt, withdrawInterrupt, getHub } from './hub.js';
 import { checkDuration, describeValue, nameErrorClass } from './errors.js';
-import { Operation, call, type Steps } from './operation.js';
+import { Operation, stepsOf, type Steps } from './operation.js';
 import { runningGreenlet } from './waiter.js';
 import type { Greenlet } from './greenlet.js';
 import type { TimerEntry } from './clock.js';
@@ -139,13 +139,8 @@ class WithTimeoutOperation<T, V> extends Operation<T | V> {
     try {
       const work = this.work;
       if (work instanceof Operation) return yield* work;
-      const out = work();
       // An Operation or a generator runs right here, under this deadline; a promise through call().
-      if (out instanceof Operation) return (yield* out) as T;
-      if (out !== null && typeof out === 'object' && typeof (out as Generator).next === 'function' && typeof (out as Generator).throw === 'function') {
-        return (yield* out as Steps<T>);
-      }
-      return (yield* call(out)) as T;
+      return yield* stepsOf<T>(work());
     } catch (error) {
       if (error === t && this.hasValue) return this.timeoutValue as V;
       throw error;
