@@ -8,21 +8,11 @@ import {
   getHub,
   iwait,
   joinAll,
-  operation,
   sleep,
   spawn,
   wait,
-  type Steps,
 } from '../src/index.js';
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
-
-/** An Operation as a real Promise, for `assert.rejects`. */
-function settle<T>(op: PromiseLike<T>): Promise<T> {
-  return Promise.resolve(op);
-}
+import { run, settle } from './support.js';
 
 void test('Event.set wakes every waiter in arrival order with true, even if clear follows', async () => {
   const log: string[] = [];

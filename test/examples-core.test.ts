@@ -3,37 +3,9 @@
 // is compared line by line; where randomness is involved, by shape.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { catalog } from '../examples/catalog.js';
-
-interface Run {
-  code: number;
-  lines: string[];
-  stderr: string;
-}
-
-function runExample(file: string, args: string[] = []): Promise<Run> {
-  const path = fileURLToPath(new URL(`../examples/${file}`, import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') {
-        reject(new Error(`could not run ${file}`, { cause: error }));
-        return;
-      }
-      const code = error ? Number(error.code) : 0;
-      resolve({ code, lines: stdout.trimEnd().split('\n'), stderr });
-    });
-  });
-}
-
-async function outputOf(file: string): Promise<string[]> {
-  const run = await runExample(file);
-  assert.equal(run.stderr, '', `${file} wrote to stderr`);
-  assert.equal(run.code, 0, `${file} exit code`);
-  return run.lines;
-}
+import { outputOf, runExample } from './support.js';
 
 void test('baozi: generators, then raw greenlets, hand each baozi to its consumer', async () => {
   const rounds = [0, 2, 4].flatMap((n) => [

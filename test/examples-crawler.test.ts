@@ -3,24 +3,10 @@
 // concurrency decides it (which page arrives first).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-function runExample(file: string): Promise<{ code: number; lines: string[]; stderr: string }> {
-  const path = fileURLToPath(new URL(`../examples/${file}`, import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path], { timeout: 30_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') {
-        reject(new Error(`could not run ${file}`, { cause: error }));
-        return;
-      }
-      resolve({ code: error ? Number(error.code) : 0, lines: stdout.trimEnd().split('\n'), stderr });
-    });
-  });
-}
+import { runExample } from './support.js';
 
 void test('crawler: one greenlet per URL, GET lines in spawn order, sizes as pages arrive', async () => {
-  const run = await runExample('crawler.js');
+  const run = await runExample('crawler.js', [], 30_000);
   assert.equal(run.stderr, '');
   assert.equal(run.code, 0);
   const base = /^GET: (http:\/\/127\.0\.0\.1:\d+)\//.exec(run.lines[0])?.[1];

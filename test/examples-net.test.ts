@@ -2,34 +2,7 @@
 // and its output is compared line by line; where ports or counts vary, by shape.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-interface Run {
-  code: number;
-  lines: string[];
-  stderr: string;
-}
-
-function runExample(file: string, args: string[] = []): Promise<Run> {
-  const path = fileURLToPath(new URL(`../examples/${file}`, import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path, ...args], { timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') {
-        reject(new Error(`could not run ${file}`, { cause: error }));
-        return;
-      }
-      resolve({ code: error ? Number(error.code) : 0, lines: stdout.trimEnd().split('\n'), stderr });
-    });
-  });
-}
-
-async function outputOf(file: string, args: string[] = []): Promise<string[]> {
-  const run = await runExample(file, args);
-  assert.equal(run.stderr, '', `${file} wrote to stderr`);
-  assert.equal(run.code, 0, `${file} exit code`);
-  return run.lines;
-}
+import { outputOf, runExample } from './support.js';
 
 /** The line with every 127.0.0.1 port replaced by <port>. */
 function ports(line: string): string {

@@ -3,19 +3,7 @@
 // line; where random sleeps are involved, by shape.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-function outputOf(file: string): Promise<string[]> {
-  const path = fileURLToPath(new URL(`../examples/${file}`, import.meta.url));
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path], { timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${file} failed: ${stderr}`, { cause: error }));
-      else if (stderr !== '') reject(new Error(`${file} wrote to stderr: ${stderr}`));
-      else resolve(stdout.trimEnd().split('\n'));
-    });
-  });
-}
+import { outputOf } from './support.js';
 
 void test('counter: a switch between read and write loses updates; a Lock keeps them', async () => {
   assert.deepEqual(await outputOf('counter.js'), ['without a lock: n = 99', 'with a Lock: n = 0']);

@@ -1,4 +1,4 @@
-import { test, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Greenlet,
@@ -14,23 +14,12 @@ import {
   spawnLater,
   type Steps,
 } from '../src/index.js';
+import { recordHubReports, run } from './support.js';
 
 // Errors that escape greenlets go to the hub's handleError; record them instead of printing.
-const reported: [Greenlet | null, unknown][] = [];
+const reported = recordHubReports();
+// The hub's own reporter, for the test that checks what it prints.
 const defaultHandleError = getHub().handleError.bind(getHub());
-beforeEach(() => {
-  reported.length = 0;
-  getHub().handleError = (context, error) => {
-    reported.push([context, error]);
-  };
-});
-afterEach(() => {
-  getHub().handleError = defaultHandleError;
-});
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
 
 void test('spawn schedules the body; it starts when the spawner next blocks, in spawn order', async () => {
   const log: string[] = [];

@@ -1,26 +1,13 @@
-import { test, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { Greenlet, Hub, call, getHub, joinAll, operation, sleep, spawn, type Steps } from '../src/index.js';
+import { Greenlet, Hub, call, getHub, joinAll, sleep, spawn } from '../src/index.js';
 import { callSoon } from '../src/hub.js';
+import { recordHubReports, run } from './support.js';
 
-const reported: [Greenlet | null, unknown][] = [];
-const defaultHandleError = getHub().handleError.bind(getHub());
-beforeEach(() => {
-  reported.length = 0;
-  getHub().handleError = (context, error) => {
-    reported.push([context, error]);
-  };
-});
-afterEach(() => {
-  getHub().handleError = defaultHandleError;
-});
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
+const reported = recordHubReports();
 
 void test('getHub returns the one hub of this thread', () => {
   assert.ok(getHub() instanceof Hub);

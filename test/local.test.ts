@@ -2,11 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Local, joinAll, local, operation, sleep, spawn, type Steps } from '../src/index.js';
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
+import { Local, joinAll, local, sleep, spawn } from '../src/index.js';
+import { run } from './support.js';
 
 void test('each greenlet sees only its own value', async () => {
   const log: string[] = [];

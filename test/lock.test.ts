@@ -9,21 +9,12 @@ import {
   Semaphore,
   Timeout,
   joinAll,
-  operation,
   sleep,
   spawn,
   withTimeout,
   type Steps,
 } from '../src/index.js';
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
-
-/** An Operation as a real Promise, for `assert.rejects`. */
-function settle<T>(op: PromiseLike<T>): Promise<T> {
-  return Promise.resolve(op);
-}
+import { run, settle } from './support.js';
 
 void test('Semaphore serves waiters first come, first served and bounds concurrency', async () => {
   const log: string[] = [];

@@ -5,30 +5,11 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { execFile, execFileSync } from 'node:child_process';
-import { Event, getHub, joinAll, operation, sleep, spawn, type Steps } from '../src/index.js';
-import { Socket, createConnection, SHUT_WR, type Address } from '../src/socket.js';
+import { Event, getHub, joinAll, sleep, spawn, type Steps } from '../src/index.js';
+import { Socket, createConnection, SHUT_WR } from '../src/socket.js';
 import { StreamServer } from '../src/server.js';
-
-const LOCAL: Address = ['127.0.0.1', 0];
-const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
-
-/** Replaces the hub's error reporter while `body` runs, collecting what it reports. */
-function* collectingErrors<T>(errors: unknown[], body: () => Steps<T>): Steps<T> {
-  const hub = getHub();
-  const original = hub.handleError;
-  hub.handleError = (_greenlet, error) => {
-    errors.push(error);
-  };
-  try {
-    return yield* body();
-  } finally {
-    hub.handleError = original;
-  }
-}
+import { collectingErrors, run } from './support.js';
+import { LOCAL, text } from './support-net.js';
 
 /** The open handles of the kinds a leak would leave: sockets, servers, timers. */
 function openHandles(): string[] {

@@ -10,21 +10,12 @@ import {
   getCurrent,
   idle,
   joinAll,
-  operation,
   sleep,
   spawn,
   withTimeout,
   type Steps,
 } from '../src/index.js';
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
-
-/** An Operation as a real Promise, for `assert.rejects`. */
-function settle<T>(op: PromiseLike<T>): Promise<T> {
-  return Promise.resolve(op);
-}
+import { run, settle } from './support.js';
 
 function* naturals(log?: number[]): Generator<number, never, undefined> {
   for (let i = 0; ; i++) {

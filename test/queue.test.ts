@@ -13,17 +13,13 @@ import {
   SimpleQueue,
   Timeout,
   joinAll,
-  operation,
   sleep,
   spawn,
   withTimeout,
   type Operation,
   type Steps,
 } from '../src/index.js';
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
+import { run } from './support.js';
 
 /** Runs an Operation and gives back its error's class name and message, or 'no error'. */
 function* failure(op: Operation<unknown>): Steps<string> {

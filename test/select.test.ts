@@ -2,22 +2,11 @@
 // writing and errors; timeouts and polling; a killed select leaves nothing hooked in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { operation, sleep, spawn, type Steps } from '../src/index.js';
-import { Socket, UdpSocket, createConnection, type Address } from '../src/socket.js';
+import { sleep, spawn } from '../src/index.js';
+import { Socket, UdpSocket, createConnection } from '../src/socket.js';
 import { select } from '../src/select.js';
-
-const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
-
-function* listening(): Steps<[Socket, Address]> {
-  const listener = new Socket();
-  listener.bind(['127.0.0.1', 0]);
-  yield* listener.listen();
-  return [listener, listener.getsockname()];
-}
+import { run } from './support.js';
+import { listening, text } from './support-net.js';
 
 void test('a select loop serves several clients from one greenlet, as the seed server does', async () => {
   const log = await run(function* () {

@@ -3,35 +3,11 @@
 // 127.0.0.1 with port 0; the last test checks that nothing is left open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Event, Pool, getHub, joinAll, operation, sleep, spawn, type Greenlet, type Steps } from '../src/index.js';
+import { Event, Pool, getHub, joinAll, sleep, spawn, type Greenlet, type Steps } from '../src/index.js';
 import { Socket, UdpSocket, createConnection, SHUT_WR, type Address } from '../src/socket.js';
 import { StreamServer, DatagramServer } from '../src/server.js';
-
-const KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgoq4I0SCYT1reutRq
-0qivPzohDqx02tDKcL981PuaKayhRANCAATdMWo/NRA4q9f1Q5u3O6zPSrTganac
-zvYNAabjrcX++ACPCQ7ciAoF4ZL36woF8gxIgrsTP3X7o3SjaVORfLmf
------END PRIVATE KEY-----
-`;
-// Self-signed for localhost and 127.0.0.1, valid 2020-2120.
-const CERT = `-----BEGIN CERTIFICATE-----
-MIIBZTCCAQqgAwIBAgIBATAKBggqhkjOPQQDAjAUMRIwEAYDVQQDDAlsb2NhbGhv
-c3QwIBcNMjAwMTAxMDAwMDAwWhgPMjEyMDAxMDEwMDAwMDBaMBQxEjAQBgNVBAMM
-CWxvY2FsaG9zdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABN0xaj81EDir1/VD
-m7c7rM9KtOBqdpzO9g0BpuOtxf74AI8JDtyICgXhkvfrCgXyDEiCuxM/dfujdKNp
-U5F8uZ+jSzBJMBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcEfwAAATAMBgNVHRMEBTAD
-AQH/MB0GA1UdDgQWBBQjc5Ka/b9sYQAfnud/DmyXzjUN7DAKBggqhkjOPQQDAgNJ
-ADBGAiEAv1yuf9nLfnSlxFhLPgsKVrtS8Up0T8gXPFqIy4hAxyICIQDtr/zvQen3
-a8j8afn7hMGUih3LC+EuiQVhUwA3xwM+8Q==
------END CERTIFICATE-----
-`;
-
-const LOCAL: Address = ['127.0.0.1', 0];
-const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
+import { collectingErrors, run } from './support.js';
+import { CERT, KEY, LOCAL, netHandlesLeftOpen, text } from './support-net.js';
 
 function* upperEcho(sock: Socket): Steps<void> {
   for (let data = yield* sock.recv(1024); data.length > 0; data = yield* sock.recv(1024)) {
@@ -50,20 +26,6 @@ function* ask(address: Address, message: string): Steps<string> {
     return text(Buffer.concat(parts));
   } finally {
     sock.close();
-  }
-}
-
-/** Replaces the hub's error reporter while `body` runs, collecting what it reports. */
-function* collectingErrors<T>(errors: unknown[], body: () => Steps<T>): Steps<T> {
-  const hub = getHub();
-  const original = hub.handleError;
-  hub.handleError = (_greenlet, error) => {
-    errors.push(error);
-  };
-  try {
-    return yield* body();
-  } finally {
-    hub.handleError = original;
   }
 }
 
@@ -362,12 +324,6 @@ void test('argument errors name what was wrong', () => {
 });
 
 void test('nothing is left open: no socket or server handles remain', async () => {
-  const kinds = ['TCPWrap', 'TCPServerWrap', 'UDPWrap', 'TLSWrap'];
-  let open: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    open = process.getActiveResourcesInfo().filter((r) => kinds.includes(r));
-    if (open.length === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const open = await netHandlesLeftOpen();
   assert.deepEqual(open, []);
 });

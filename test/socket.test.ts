@@ -3,7 +3,7 @@
 // 127.0.0.1 with port 0, and the last test checks that no socket is left open.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Event, operation, spawn, sleep, getCurrent, type Operation, type Steps } from '../src/index.js';
+import { Event, spawn, sleep, getCurrent, type Operation, type Steps } from '../src/index.js';
 import {
   Socket,
   UdpSocket,
@@ -15,38 +15,8 @@ import {
   wrapSocket,
   type Address,
 } from '../src/socket.js';
-
-const KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgoq4I0SCYT1reutRq
-0qivPzohDqx02tDKcL981PuaKayhRANCAATdMWo/NRA4q9f1Q5u3O6zPSrTganac
-zvYNAabjrcX++ACPCQ7ciAoF4ZL36woF8gxIgrsTP3X7o3SjaVORfLmf
------END PRIVATE KEY-----
-`;
-// Self-signed for localhost and 127.0.0.1, valid 2020-2120.
-const CERT = `-----BEGIN CERTIFICATE-----
-MIIBZTCCAQqgAwIBAgIBATAKBggqhkjOPQQDAjAUMRIwEAYDVQQDDAlsb2NhbGhv
-c3QwIBcNMjAwMTAxMDAwMDAwWhgPMjEyMDAxMDEwMDAwMDBaMBQxEjAQBgNVBAMM
-CWxvY2FsaG9zdDBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABN0xaj81EDir1/VD
-m7c7rM9KtOBqdpzO9g0BpuOtxf74AI8JDtyICgXhkvfrCgXyDEiCuxM/dfujdKNp
-U5F8uZ+jSzBJMBoGA1UdEQQTMBGCCWxvY2FsaG9zdIcEfwAAATAMBgNVHRMEBTAD
-AQH/MB0GA1UdDgQWBBQjc5Ka/b9sYQAfnud/DmyXzjUN7DAKBggqhkjOPQQDAgNJ
-ADBGAiEAv1yuf9nLfnSlxFhLPgsKVrtS8Up0T8gXPFqIy4hAxyICIQDtr/zvQen3
-a8j8afn7hMGUih3LC+EuiQVhUwA3xwM+8Q==
------END CERTIFICATE-----
-`;
-
-const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
-
-function* listening(options: { tls?: { key: string; cert: string } } = {}): Steps<[Socket, Address]> {
-  const listener = new Socket(options);
-  listener.bind(['127.0.0.1', 0]);
-  yield* listener.listen();
-  return [listener, listener.getsockname()];
-}
+import { run } from './support.js';
+import { CERT, KEY, listening, netHandlesLeftOpen, text } from './support-net.js';
 
 /** Reads until the end of the stream. */
 function* readAll(sock: Socket): Steps<string> {
@@ -579,12 +549,6 @@ void test('TLS: a TLS listener and client, and wrapSocket for a mid-stream upgra
 });
 
 void test('nothing is left open: no socket, server or timer handles remain', async () => {
-  const kinds = ['TCPWrap', 'TCPServerWrap', 'UDPWrap', 'TLSWrap'];
-  let open: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    open = process.getActiveResourcesInfo().filter((r) => kinds.includes(r));
-    if (open.length === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  const open = await netHandlesLeftOpen();
   assert.deepEqual(open, []);
 });

@@ -13,10 +13,7 @@ import {
 } from '../src/index.js';
 import { handOff } from '../src/hub.js';
 import { WaitList, parkFor, runningGreenlet } from '../src/waiter.js';
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
+import { run } from './support.js';
 
 /** Runs `body` and returns what it threw (or 'no error'). */
 function* thrownBy(body: () => Steps<unknown>): Steps<unknown> {

@@ -1,4 +1,4 @@
-import { test, beforeEach, afterEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   AsyncResult,
@@ -10,28 +10,14 @@ import {
   iwait,
   joinAll,
   killAll,
-  operation,
   sleep,
   spawn,
   wait,
   type Steps,
 } from '../src/index.js';
+import { recordHubErrors, run } from './support.js';
 
-const reported: unknown[] = [];
-const defaultHandleError = getHub().handleError.bind(getHub());
-beforeEach(() => {
-  reported.length = 0;
-  getHub().handleError = (_context, error) => {
-    reported.push(error);
-  };
-});
-afterEach(() => {
-  getHub().handleError = defaultHandleError;
-});
-
-function run<T>(body: () => Steps<T>): Promise<T> {
-  return Promise.resolve(operation(body));
-}
+const reported = recordHubErrors();
 
 function napper(ms: number, value: string = `slept ${ms}`): Greenlet<string> {
   return spawn(function* () {
