@@ -237,21 +237,22 @@ function* runSpawnScenario(s: SpawnScenario): Steps<SpawnOutcome> {
         const current = [...pool];
         if (current.length === 0) return;
         const member = current[kill.index % current.length];
+        // The first in line gets the slot (one killed or timed out has already left the line).
+        const first = pool.slotWaiters.head?.greenlet;
         pool.discard(member);
         discarded.add(member);
         running.delete(member);
-        const first = [...waiting].sort((a, b) => a[1] - b[1])[0];
         if (first === undefined) return;
         coverage.killedAfterHandOff++;
-        killed.add(first[0]);
-        first[0].kill();
+        killed.add(first);
+        first.kill();
         return;
       }
       const targets =
         kill.target === 'spawner' ? spawners : kill.target === 'waitingSpawner' ? [...waiting.keys()] : [...pool];
       if (targets.length === 0) return;
       const victim = targets[kill.index % targets.length];
-      if (waiting.has(victim)) coverage.killedWaiting++;
+      if (waiting.has(victim) && [...pool.slotWaiters].some((w) => w.greenlet === victim)) coverage.killedWaiting++;
       if (pool.has(victim)) coverage.killedMembers++;
       else killed.add(victim);
       victim.kill();
