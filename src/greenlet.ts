@@ -14,6 +14,7 @@ import {
   interrupt,
   makeReady,
   wake,
+  wakeFromLink,
 } from './hub.js';
 import { GreenletExit, checkDuration, describeValue } from './errors.js';
 import { Operation, call, isGeneratorLike, isThenable, setCarrierFactory, type Steps, type Suspend } from './operation.js';
@@ -445,7 +446,7 @@ export class Greenlet<T = unknown> {
 
   private runLink(link: Link): void {
     if (link instanceof Waiter) {
-      wake(link, undefined);
+      wakeFromLink(link, undefined);
       return;
     }
     let callback: StoredCallback | null = null;

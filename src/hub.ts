@@ -130,9 +130,11 @@ export class Hub {
 const hub = new Hub();
 let current: Greenlet | null = null;
 /**
- * While a dead greenlet's links run, the greenlets they wake are collected here and run next, in
- * order, before anything else that is ready: as in gevent, where the link callback switches
- * straight into the joiner.
+ * While a dead greenlet's links run, the joiners they switch to (`wakeFromLink`: a `join()`,
+ * `wait()`, `joinAll()`, `iwait()`) are collected here and run next, in order, before anything
+ * else that is ready: as in gevent, where such a link switches straight into the waiting
+ * greenlet. Any other wake (a slot or permit handed on by a link callback) queues at the back,
+ * in arrival order, as gevent's scheduled notifications do.
  */
 let wokenByLinks: Greenlet[] | null = null;
 const wokenScratch: Greenlet[] = [];
@@ -191,12 +193,44 @@ export function makeReady(g: Greenlet, first = false): void {
   schedule();
 }
 
-/** Puts a woken greenlet on the ready queue; see `wokenByLinks`. */
+/** Puts a woken greenlet on the ready queue. */
 function makeResumed(g: Greenlet, first: boolean): void {
   if (first) hub.ready.unshift(g);
-  else if (wokenByLinks !== null) wokenByLinks.push(g);
   else hub.ready.push(g);
   schedule();
+}
+
+/**
+ * @internal Wakes a greenlet waiting for a death, the way gevent's link switches into it: when
+ * called from a dead greenlet's links it runs right after that link (see `wokenByLinks`).
+ */
+export function wakeFromLink(w: Waiter, value: unknown): boolean {
+  const g = w.greenlet;
+  if (g.parkedOn !== w) return false;
+  g.parkedOn = null;
+  g.resumeValue = value;
+  if (wokenByLinks !== null) {
+    wokenByLinks.push(g);
+    schedule();
+  } else {
+    makeResumed(g, false);
+  }
+  return true;
+}
+
+/** @internal `wakeFromLink`, resuming by throwing `error`. */
+export function wakeThrowFromLink(w: Waiter, error: unknown): boolean {
+  const g = w.greenlet;
+  if (g.parkedOn !== w) return false;
+  g.parkedOn = null;
+  g.resumeError = error;
+  if (wokenByLinks !== null) {
+    wokenByLinks.push(g);
+    schedule();
+  } else {
+    makeResumed(g, false);
+  }
+  return true;
 }
 
 /**
@@ -291,7 +325,7 @@ function badYield(value: unknown): TypeError {
   );
 }
 
-/** Runs a dead greenlet's links; the greenlets they wake run next (see `wokenByLinks`). */
+/** Runs a dead greenlet's links; the joiners they switch to run next (see `wokenByLinks`). */
 function runLinks(g: Greenlet): void {
   // Never re-entered (a link callback cannot step a greenlet), so one array serves every death.
   const woken = wokenScratch;

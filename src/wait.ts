@@ -3,7 +3,7 @@
  * waitable (Greenlet, Event, AsyncResult). Mirrors `gevent.joinall`, `gevent.killall`,
  * `gevent.wait` and `gevent.iwait`.
  */
-import { wake, wakeThrow, getHub } from './hub.js';
+import { getHub, wake, wakeFromLink, wakeThrowFromLink } from './hub.js';
 import { checkDuration, describeValue } from './errors.js';
 import { Operation, Stream, type Steps } from './operation.js';
 import { Waiter, parkFor, runningGreenlet, TIMED_OUT } from './waiter.js';
@@ -81,9 +81,9 @@ class GatherOperation<W extends Waitable> extends Operation<W[]> {
     const onReady = (source: W): void => {
       done.push(source);
       if (raiseError && source instanceof Greenlet && !source.successful()) {
-        wakeThrow(w, source.exception);
+        wakeThrowFromLink(w, source.exception);
       } else if (done.length >= count) {
-        wake(w, undefined);
+        wakeFromLink(w, undefined);
       }
     };
     for (const o of objects) o.rawlink(onReady);
@@ -196,7 +196,7 @@ class IwaitStream<W extends Waitable> extends Stream<W> {
     const reader = this.reader;
     if (reader !== null) {
       this.reader = null;
-      wake(reader, undefined);
+      wakeFromLink(reader, undefined);
     }
   };
 
