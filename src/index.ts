@@ -10,13 +10,12 @@ export {
   spawn,
   spawnLater,
   getCurrent,
-  sleep,
-  idle,
   type GreenletBody,
   type KillOptions,
   type GetOptions,
   type LinkCallback,
 } from './greenlet.js';
+export { sleep, idle } from './sleep.js';
 export { RawGreenlet } from './raw-greenlet.js';
 export { Timeout, withTimeout, type WithTimeoutOptions } from './timeout.js';
 export { joinAll, killAll, wait, iwait, type Waitable, type WaitOptions, type JoinAllOptions } from './wait.js';

@@ -6,7 +6,8 @@ import { wake } from './hub.js';
 import { GreenletExit } from './errors.js';
 import { Operation, Stream, type Steps } from './operation.js';
 import { WaitList, parkFor, runningGreenlet } from './waiter.js';
-import { Greenlet, sleep } from './greenlet.js';
+import { Greenlet } from './greenlet.js';
+import { sleep } from './sleep.js';
 import { Deque } from './deque.js';
 import type { BaseGroup, Body } from './pool.js';
 
