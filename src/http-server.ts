@@ -16,7 +16,7 @@ import { Greenlet, getCurrent, spawn } from './greenlet.js';
 import { Timeout } from './timeout.js';
 import { joinAll, killAll } from './wait.js';
 import { Group, Pool } from './pool.js';
-import { Waiter, runningGreenlet } from './waiter.js';
+import { runningGreenlet, SetWaiter } from './waiter.js';
 import { listenNow } from './socket-errors.js';
 import { HttpStatusError, ServerRequest, ServerResponse, type Address } from './http-messages.js';
 
@@ -90,24 +90,6 @@ function checkPort(port: unknown, address: unknown): number {
   return port;
 }
 
-class ServerWaiter extends Waiter {
-  constructor(
-    greenlet: Greenlet,
-    private readonly waiters: Set<ServerWaiter>,
-    private readonly what: string,
-  ) {
-    super(greenlet);
-  }
-
-  unhook(): void {
-    this.waiters.delete(this);
-  }
-
-  describe(): string {
-    return this.what;
-  }
-}
-
 function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
   return (
     value !== null &&
@@ -179,8 +161,8 @@ export class HttpServer {
   readonly queued: [ServerRequest, ServerResponse][] = [];
   /** @internal The greenlet that moves queued requests into the pool, while there are any. */
   feeder: Greenlet<void> | null = null;
-  private readonly startWaiters = new Set<ServerWaiter>();
-  private readonly stopWaiters = new Set<ServerWaiter>();
+  private readonly startWaiters = new Set<SetWaiter>();
+  private readonly stopWaiters = new Set<SetWaiter>();
   private listening = false;
   private listenError: Error | null = null;
   private startedListening = false;
@@ -262,7 +244,7 @@ export class HttpServer {
   *startSteps(): Steps<void> {
     if (this.listenError !== null) throw this.listenError;
     if (this.listening || this.closed) return;
-    const w = new ServerWaiter(runningGreenlet('HttpServer.start()'), this.startWaiters, 'HttpServer.start()');
+    const w = new SetWaiter(runningGreenlet('HttpServer.start()'), this.startWaiters, 'HttpServer.start()');
     this.startWaiters.add(w);
     yield w.park();
   }
@@ -280,7 +262,7 @@ export class HttpServer {
   *serveForeverSteps(): Steps<void> {
     yield* this.start();
     if (this.closed) return;
-    const w = new ServerWaiter(runningGreenlet('HttpServer.serveForever()'), this.stopWaiters, 'HttpServer.serveForever()');
+    const w = new SetWaiter(runningGreenlet('HttpServer.serveForever()'), this.stopWaiters, 'HttpServer.serveForever()');
     this.stopWaiters.add(w);
     yield w.park();
   }
@@ -338,7 +320,7 @@ export class HttpServer {
     }
     this.raw.closeAllConnections();
     if (!this.closed && this.startedListening) {
-      const w = new ServerWaiter(runningGreenlet('HttpServer.stop()'), this.stopWaiters, 'HttpServer.stop()');
+      const w = new SetWaiter(runningGreenlet('HttpServer.stop()'), this.stopWaiters, 'HttpServer.stop()');
       this.stopWaiters.add(w);
       yield w.park();
     } else {

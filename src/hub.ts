@@ -205,30 +205,25 @@ function makeResumed(g: Greenlet, first: boolean): void {
  * called from a dead greenlet's links it runs right after that link (see `wokenByLinks`).
  */
 export function wakeFromLink(w: Waiter, value: unknown): boolean {
-  const g = w.greenlet;
-  if (g.parkedOn !== w) return false;
-  g.parkedOn = null;
-  g.resumeValue = value;
-  if (wokenByLinks !== null) {
-    wokenByLinks.push(g);
-    schedule();
-  } else {
-    makeResumed(g, false);
-  }
-  return true;
+  return resumeFromLink(w, value, NO_ERROR);
 }
 
 /** @internal `wakeFromLink`, resuming by throwing `error`. */
 export function wakeThrowFromLink(w: Waiter, error: unknown): boolean {
+  return resumeFromLink(w, undefined, error);
+}
+
+function resumeFromLink(w: Waiter, value: unknown, error: unknown): boolean {
   const g = w.greenlet;
   if (g.parkedOn !== w) return false;
   g.parkedOn = null;
+  g.resumeValue = value;
   g.resumeError = error;
-  if (wokenByLinks !== null) {
+  if (wokenByLinks === null) {
+    makeResumed(g, false);
+  } else {
     wokenByLinks.push(g);
     schedule();
-  } else {
-    makeResumed(g, false);
   }
   return true;
 }

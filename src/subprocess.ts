@@ -15,8 +15,7 @@ import { wake, wakeThrow } from './hub.js';
 import { checkDuration, describeValue, nameErrorClass } from './errors.js';
 import { Operation, type Steps } from './operation.js';
 import { Timeout } from './timeout.js';
-import { TIMED_OUT, Waiter, parkFor, runningGreenlet } from './waiter.js';
-import type { Greenlet } from './greenlet.js';
+import { TIMED_OUT, parkFor, runningGreenlet, SetWaiter } from './waiter.js';
 import { ByteReader, EMPTY_BYTES, StreamWriter, decodeText, toBuffer } from './io-stream.js';
 
 /** Connect the child's stream to a new pipe (Python's `subprocess.PIPE`). */
@@ -258,24 +257,6 @@ class StdinWrite extends Operation<void> {
   }
 }
 
-class ExitWaiter extends Waiter {
-  constructor(
-    greenlet: Greenlet,
-    private readonly waiters: Set<ExitWaiter>,
-    private readonly what: string,
-  ) {
-    super(greenlet);
-  }
-
-  unhook(): void {
-    this.waiters.delete(this);
-  }
-
-  describe(): string {
-    return this.what;
-  }
-}
-
 /** The `Popen` constructor: with `text` or `encoding`, the pipes carry strings. */
 export interface PopenConstructor {
   new (args: string | readonly string[], options: PopenOptions & TextMode): Popen<string>;
@@ -308,7 +289,7 @@ export class PopenImpl<T extends Output = Uint8Array> {
   /** The child's stderr when it is a `PIPE`, else null (with `STDOUT` it is merged into stdout). */
   readonly stderr: PipeReader<T> | null;
   private readonly child: ChildProcess;
-  private readonly exitWaiters = new Set<ExitWaiter>();
+  private readonly exitWaiters = new Set<SetWaiter>();
   private spawnError: Error | null = null;
 
   constructor(args: string | readonly string[], options: PopenOptions = {}) {
@@ -400,7 +381,7 @@ export class PopenImpl<T extends Output = Uint8Array> {
     if (this.spawnError !== null) throw this.spawnError;
     if (this.returncode !== null) return this.returncode;
     // A failed start (no pid) reports its error on the next tick; it wakes this wait like an exit.
-    const w = new ExitWaiter(runningGreenlet('Popen.wait()'), this.exitWaiters, `Popen.wait() for pid ${this.pid}`);
+    const w = new SetWaiter(runningGreenlet('Popen.wait()'), this.exitWaiters, `Popen.wait() for pid ${this.pid}`);
     this.exitWaiters.add(w);
     const r = yield* parkFor(w, timeout);
     if (r === TIMED_OUT) throw new TimeoutExpired(this.args, timeout!);

@@ -74,6 +74,28 @@ export class ListWaiter<D = unknown> extends Waiter {
 }
 
 /**
+ * @internal A waiter kept in a Set, for waits where everyone is woken together (a server's
+ * start or stop, a child's exit), so order does not matter and unhooking is O(1).
+ */
+export class SetWaiter extends Waiter {
+  constructor(
+    greenlet: Greenlet,
+    private readonly waiters: Set<SetWaiter>,
+    private readonly what: string,
+  ) {
+    super(greenlet);
+  }
+
+  unhook(): void {
+    this.waiters.delete(this);
+  }
+
+  describe(): string {
+    return this.what;
+  }
+}
+
+/**
  * @internal A FIFO of parked greenlets, served first come, first served. `what` names the wait
  * in LoopExit messages, e.g. `Queue.get()`.
  */
