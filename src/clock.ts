@@ -21,6 +21,7 @@ export interface TimerEntry {
 // Node timer is re-armed for what is left instead.
 const MAX_DELAY = 2 ** 31 - 1;
 
+/** @internal The timer heap and its single Node timer; one per hub. */
 export class Clock {
   private readonly heap: TimerEntry[] = [];
   private seq = 0;

@@ -11,6 +11,7 @@ function runInline<R>(fn: Body, args: unknown[]): Steps<R> {
   return stepsOf<R>(fn(...args));
 }
 
+/** @internal `Group.apply`: in a new member, or inline when the caller is a member already. */
 export class ApplyOperation<R> extends Operation<R> {
   constructor(
     private readonly group: BaseGroup,

@@ -15,6 +15,7 @@ import type { BaseGroup, Body } from './pool.js';
 // often, so a huge or endless input cannot hold the hub.
 const SPAWNS_PER_YIELD = 1024;
 
+/** @internal Which order a map run yields its results in. */
 export const enum RunMode {
   /** `map`: every value goes into one list. */
   Collect,
@@ -285,6 +286,7 @@ function resultOf(task: MapTask): IteratorResult<never, undefined> {
   return { done: false, value: task.value as never };
 }
 
+/** @internal `map`: a run that collects every result in input order. */
 export class MapOperation<T, R> extends Operation<R[]> {
   constructor(
     private readonly group: BaseGroup,

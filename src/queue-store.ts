@@ -16,6 +16,7 @@ export interface ItemStore<T> {
   clear(): void;
 }
 
+/** @internal Items in arrival order (Queue, SimpleQueue). */
 export class FifoStore<T> extends Deque<T> implements ItemStore<T> {
   take(): T {
     return this.shift();
@@ -26,6 +27,7 @@ export class FifoStore<T> extends Deque<T> implements ItemStore<T> {
   }
 }
 
+/** @internal Newest item first (LifoQueue). */
 export class LifoStore<T> extends Deque<T> implements ItemStore<T> {
   take(): T {
     return this.pop();
